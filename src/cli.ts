@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * The `aiguilleur` command. Parses arguments and dispatches; `serve` lives in `main.ts` and is loaded only when
+ * asked for, so `config check` and `version` work without starting (or even building) the server.
+ */
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { resolveConfigPath } from './config/config-file.js';
+import { loadConfig } from './config/load-config.js';
+import { packageVersion } from './config/package-info.js';
+import { redactConfigSecrets } from './config/redact-config.js';
+import { isAigError } from './errors/aig-error.js';
+
+const USAGE = `Usage: aiguilleur <command> [options]
+
+Commands:
+  serve [--config FILE]          run the IVR: SIP engine, call handling, ops API.
+                                 SIGTERM/SIGINT drain live calls first; a second SIGINT exits at once.
+  config check [--config FILE]   validate the configuration; print it resolved, secrets masked.
+                                 Exits 1 and lists every problem when it is invalid.
+  version                        print the version.
+  help                           print this help.
+
+Options:
+  -c, --config FILE   configuration file (.yaml, .yml or .json). Without it: $AIGUILLEUR_CONFIG, else
+                      ./aiguilleur.config.yaml|.yml|.json, else ./config/aiguilleur.yaml, else built-in defaults.
+                      Environment variables override single settings (see README).
+  -h, --help          print this help.
+  -v, --version       print the version.
+`;
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function fail(text: string): void {
+  process.stderr.write(`aiguilleur: ${text}\n`);
+}
+
+async function runCli(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals.join(' ');
+
+  if (values.help === true || command === 'help') {
+    out(USAGE);
+    return EXIT_OK;
+  }
+  if (values.version === true || command === 'version') {
+    out(`aiguilleur ${packageVersion()}`);
+    return EXIT_OK;
+  }
+  switch (command) {
+    case 'serve': {
+      const { serve } = await import('./main.js');
+      await serve({ configFile: values.config });
+      return EXIT_OK;
+    }
+    case 'config check':
+      return checkConfig(values.config);
+    case '':
+      fail(`missing command\n\n${USAGE}`);
+      return EXIT_USAGE;
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+      return EXIT_USAGE;
+  }
+}
+
+function checkConfig(file: string | undefined): number {
+  const config = loadConfig({ file });
+  const source = resolveConfigPath({ file, env: process.env });
+  out(`# Aiguilleur configuration: ${source ?? 'no file, built-in defaults'} + environment overrides`);
+  out(stringify(redactConfigSecrets(config)));
+  return EXIT_OK;
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    fail(isAigError(err) ? `${err.code}: ${err.message}` : ((err as Error).stack ?? String(err)));
+    process.exitCode = EXIT_FAILURE;
+  },
+);

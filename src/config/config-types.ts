@@ -1,0 +1,177 @@
+/**
+ * The resolved, validated and deep-frozen configuration of one Aiguilleur process. `load-config.ts` builds it
+ * once from defaults, the config file and env overrides; every other module receives it (or a slice of it)
+ * as typed options and never reads the environment itself. The `@default` tags are the values used when
+ * neither the file nor the environment sets a field; `config-schema.ts` holds the same defaults and a
+ * compile-time check keeps both in step.
+ */
+
+/** SIP transports the engine listens on (RFC 3261 §18). */
+export type SipTransportName = 'udp' | 'tcp';
+
+/** `embedded`: the in-process drachtio-compatible engine; `external`: a real drachtio-server. */
+export type SipEngineKind = 'embedded' | 'external';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type ConversationLanguage = 'fr' | 'en';
+
+export type MediaCodecName = 'PCMU' | 'PCMA';
+
+/** RFC 3261 §17.1.1.1 timer values, in milliseconds. */
+export interface SipTimersConfig {
+  /** RTT estimate. @default 500 */
+  readonly t1: number;
+  /** Maximum retransmit interval for non-INVITE requests and INVITE responses. @default 4000 */
+  readonly t2: number;
+  /** Maximum time a message remains in the network. @default 5000 */
+  readonly t4: number;
+}
+
+/** The embedded engine's drachtio wire server, which the drachtio-srf app connects to. */
+export interface WireConfig {
+  /** Listening address; keep it on loopback unless the app runs on another host. @default '127.0.0.1' */
+  readonly host: string;
+  /** Listening port (drachtio's admin port). 0 = any free port. @default 9022 */
+  readonly port: number;
+  /**
+   * Shared secret the app must present in `authenticate`. `null` means: generated at first start and kept in
+   * `<dataDir>/wire-secret` (see `wire-secret.ts`). @default null
+   */
+  readonly secret: string | null;
+  /** Largest wire frame accepted, in bytes. @default 65536 */
+  readonly maxFrameBytes: number;
+}
+
+/** A real drachtio-server, used when `sip.engine` is `external`. */
+export interface DrachtioConfig {
+  /** @default '127.0.0.1' */
+  readonly host: string;
+  /** drachtio-server admin port. @default 9022 */
+  readonly port: number;
+  /** The server's admin secret; required when `sip.engine` is `external`. @default null */
+  readonly secret: string | null;
+}
+
+/** Per source IP token bucket applied to incoming SIP messages. */
+export interface SipRateLimitConfig {
+  /** Sustained messages per second allowed from one source IP. @default 100 */
+  readonly perSecond: number;
+  /** Bucket size: messages a source may send at once above the sustained rate. @default 200 */
+  readonly burst: number;
+  /** After this many seconds continuously over the limit, excess messages are dropped silently instead of
+   * answered 503. @default 5 */
+  readonly floodSeconds: number;
+}
+
+export interface SipProtectionConfig {
+  /** CIDR allow list of SIP source addresses (IPv4 and IPv6). @default ['127.0.0.0/8', '::1/128'] */
+  readonly acl: readonly string[];
+  /** @default { perSecond: 100, burst: 200, floodSeconds: 5 } */
+  readonly rateLimit: SipRateLimitConfig;
+  /**
+   * Case-insensitive substrings of User-Agent values sent by known SIP scanners; matching requests are dropped.
+   * @default ['friendly-scanner', 'sipvicious', 'sipcli', 'sip-scan', 'VaxSIPUserAgent', 'iWar', 'sundayddr',
+   * 'pplsip', 'Nmap NSE']
+   */
+  readonly scannerUserAgents: readonly string[];
+}
+
+export interface SipConfig {
+  /** @default 'embedded' */
+  readonly engine: SipEngineKind;
+  /** SIP listening address of the embedded engine. @default '127.0.0.1' */
+  readonly host: string;
+  /** SIP listening port. 0 = any free port. @default 5060 */
+  readonly port: number;
+  /** @default ['udp', 'tcp'] */
+  readonly transports: readonly SipTransportName[];
+  /** Address advertised in Contact, Via and SDP instead of `host` (NAT, containers). @default null */
+  readonly externalAddress: string | null;
+  /** @default { t1: 500, t2: 4000, t4: 5000 } */
+  readonly timers: SipTimersConfig;
+  /** Largest SIP message accepted, in bytes; larger ones are answered 513 (RFC 3261 §21.5.11). @default 65535 */
+  readonly maxMessageSize: number;
+  /** SO_RCVBUF requested for the UDP socket. @default 4194304 */
+  readonly udpReceiveBufferBytes: number;
+  /** An idle inbound TCP connection is closed after this long. @default 300000 */
+  readonly tcpIdleTimeoutMs: number;
+  /** User-Agent and Server header value. @default 'Aiguilleur/<package version>' */
+  readonly userAgent: string;
+  readonly wire: WireConfig;
+  readonly drachtio: DrachtioConfig;
+  readonly protection: SipProtectionConfig;
+}
+
+export interface CallsConfig {
+  /** New INVITEs above this many live calls are answered 503. @default 1000 */
+  readonly maxConcurrent: number;
+  /** A call is hung up after this long. @default 3600 */
+  readonly maxDurationSeconds: number;
+  /** Event loop delay above which the process counts as overloaded and refuses new calls. @default 250 */
+  readonly eventLoopDelayMs: number;
+  /** On SIGTERM, how long live calls may take to finish before the process stops. @default 300 */
+  readonly drainTimeoutSeconds: number;
+  /** Retry-After value sent with 503 when overloaded or draining. @default 30 */
+  readonly retryAfterSeconds: number;
+}
+
+export interface MediaConfig {
+  /** Audio codecs offered/accepted, in preference order. @default ['PCMU', 'PCMA'] */
+  readonly codecs: readonly MediaCodecName[];
+  /** Packetisation time, ms. @default 20 */
+  readonly ptime: number;
+  /** First RTP port of the range (even, RFC 3550 §11). @default 40000 */
+  readonly rtpPortMin: number;
+  /** Last RTP port of the range. @default 49999 */
+  readonly rtpPortMax: number;
+  /** Offer and accept RFC 4733 telephone-event (DTMF). @default true */
+  readonly telephoneEvent: boolean;
+}
+
+/** What a dialled number (Request-URI user part) leads to. */
+export interface NumberConfig {
+  /** Conversation language. */
+  readonly language: ConversationLanguage;
+  /** Human-readable service name (dashboard, logs). */
+  readonly label: string;
+  /** Flow id (folder under `flows/`); `null` = the default flow. */
+  readonly flow: string | null;
+}
+
+export interface HttpConfig {
+  /** Ops API listening address. @default '127.0.0.1' */
+  readonly host: string;
+  /** Ops API port. 0 = any free port. @default 3000 */
+  readonly port: number;
+}
+
+export interface RedisConfig {
+  /** `redis://` or `rediss://` URL of the shared Redis; `null` = none configured. @default null */
+  readonly url: string | null;
+}
+
+export interface LogConfig {
+  /** @default 'info' */
+  readonly level: LogLevel;
+  /** Human-readable single-line output instead of JSON lines. @default false */
+  readonly pretty: boolean;
+}
+
+export interface AiguilleurConfig {
+  readonly sip: SipConfig;
+  readonly calls: CallsConfig;
+  readonly media: MediaConfig;
+  /**
+   * Dialled numbers (digit strings) served by this process.
+   * @default { '3646': { language: 'fr', label: 'Assurance Maladie', flow: null },
+   *            '3647': { language: 'en', label: 'Health insurance (English)', flow: null } }
+   */
+  readonly numbers: Readonly<Record<string, NumberConfig>>;
+  readonly http: HttpConfig;
+  readonly redis: RedisConfig;
+  readonly log: LogConfig;
+  /** Writable directory for local state (the generated wire secret), resolved to an absolute path against the
+   * working directory. @default './var' */
+  readonly dataDir: string;
+}

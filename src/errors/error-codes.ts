@@ -1,0 +1,29 @@
+/**
+ * The catalogue of stable error codes. Add new codes here only; `test/unit/errors/error-codes.test.ts` keeps
+ * README's table in sync.
+ */
+export interface ErrorCodeEntry {
+  readonly message: string;
+  readonly sip?: number;
+  readonly http?: number;
+}
+
+export const ERROR_CODES = {
+  AIG_ERR_CONFIG_INVALID: { message: 'Configuration is invalid' },
+  AIG_ERR_CONFIG_READ: { message: 'Configuration file could not be read' },
+  AIG_ERR_SIP_PARSE: { message: 'Malformed SIP message', sip: 400 },
+  AIG_ERR_SIP_TOO_LARGE: { message: 'SIP message exceeds the maximum size', sip: 513 },
+  AIG_ERR_SIP_TRANSPORT: { message: 'SIP transport failure', sip: 503 },
+  AIG_ERR_SIP_TRANSACTION: { message: 'SIP transaction misuse', sip: 500 },
+  AIG_ERR_WIRE_FRAME: { message: 'Malformed drachtio wire frame' },
+  AIG_ERR_WIRE_AUTH: { message: 'drachtio wire authentication failed' },
+  AIG_ERR_NUMBER_UNKNOWN: { message: 'Dialled number is not configured', sip: 404 },
+  AIG_ERR_SDP_NO_CODEC: { message: 'No common codec in the SDP offer', sip: 488 },
+  AIG_ERR_SDP_INVALID: { message: 'SDP offer is malformed', sip: 400 },
+  AIG_ERR_OVERLOAD: { message: 'Server overloaded', sip: 503 },
+  AIG_ERR_DRAINING: { message: 'Server is draining', sip: 503 },
+  AIG_ERR_RTP_PORTS_EXHAUSTED: { message: 'No free RTP port in the configured range', sip: 503 },
+  AIG_ERR_SRF_CONNECT: { message: 'Could not connect to the drachtio server' },
+} as const satisfies Record<string, ErrorCodeEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,366 @@
+/**
+ * Incoming INVITEs: admission (drain, overload, dialled number), SDP offer/answer, answering through
+ * drachtio-srf's `createUAS`, and every way a call ends (caller CANCEL or BYE, our BYE at the duration limit,
+ * refused late-offer answer, shutdown). Each admitted call is registered until it has ended, exactly once.
+ */
+import { isAigError } from '../../errors/aig-error.js';
+import type { ErrorCode } from '../../errors/error-codes.js';
+import { maskNumber } from '../../logging/redaction.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { admitInvite, type AdmissionState } from './call-admission.js';
+import { CallRegistry } from './call-registry.js';
+import { InboundCall } from './inbound-call.js';
+import { NumberDirectory } from './number-directory.js';
+import { sdpFromRequest } from './request-sdp.js';
+import { RtpPortAllocator } from './rtp-port-allocator.js';
+import { buildOffer, checkAnswer, negotiateAnswer } from './sdp-negotiator.js';
+import type { LocalMediaOptions, NegotiatedMedia } from './sdp-types.js';
+import { capabilityHeaders } from './sip-capabilities.js';
+import type { CallEndReason, CallLogger, CallSnapshot, SipAppDependencies, SipAppOptions } from './sip-app-types.js';
+import { sipErrorStatus, type SrfApp, type SrfDialog, type SrfHeaders, type SrfRequest, type SrfResponse } from './srf-types.js';
+
+/** RFC 3261 §20.43 warn-agent: a pseudonym is allowed when the host name is not to be disclosed. */
+const WARN_AGENT = 'aiguilleur';
+
+/** RFC 3326 Reason of our BYEs. Q.850 cause 16 is "normal call clearing". */
+const BYE_REASONS: Partial<Record<CallEndReason, string>> = {
+  'max-duration': 'Q.850;cause=16;text="Maximum call duration reached"',
+  shutdown: 'Q.850;cause=16;text="Service shutting down"',
+  'media-rejected': 'SIP;cause=488;text="Not Acceptable Here"',
+};
+
+/** A warning text is a quoted-string (RFC 3261 §25.1): no quotes, backslashes or line breaks inside. */
+function warningHeader(code: number, text: string): string {
+  return `${code} ${WARN_AGENT} "${text.replace(/["\\\r\n]/g, ' ')}"`;
+}
+
+function mediaOf(result: NegotiatedMedia): NegotiatedMedia {
+  const { codec, telephoneEvent, ptime, remote, direction } = result;
+  return telephoneEvent === undefined
+    ? { codec, ptime, remote, direction }
+    : { codec, telephoneEvent, ptime, remote, direction };
+}
+
+export class InboundCallHandler {
+  private readonly directory: NumberDirectory;
+  private readonly ports: RtpPortAllocator;
+  private readonly registry = new CallRegistry();
+  private readonly clock: Clock;
+  private isDraining = false;
+
+  constructor(
+    private readonly srf: SrfApp,
+    private readonly options: SipAppOptions,
+    private readonly logger: CallLogger,
+    private readonly deps: SipAppDependencies = {},
+  ) {
+    this.directory = new NumberDirectory(options.numbers);
+    this.ports = new RtpPortAllocator(options.rtpPortMin, options.rtpPortMax);
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  drain(): void {
+    if (!this.isDraining) {
+      this.isDraining = true;
+      this.logger.info({ activeCalls: this.registry.size }, 'draining: new calls are refused');
+    }
+  }
+
+  /** What admission decisions are made against (shared with OPTIONS, RFC 3261 §11.2). */
+  admissionState(): AdmissionState {
+    return {
+      draining: this.isDraining,
+      activeCalls: this.registry.size,
+      maxConcurrent: this.options.maxConcurrent,
+      overloaded: this.deps.isOverloaded?.() ?? false,
+      retryAfterSeconds: this.options.retryAfterSeconds,
+    };
+  }
+
+  get numbers(): NumberDirectory {
+    return this.directory;
+  }
+
+  activeCalls(): CallSnapshot[] {
+    const now = this.clock.now();
+    return this.registry.list().map((call) => call.snapshot(now));
+  }
+
+  whenIdle(): Promise<void> {
+    return this.registry.whenEmpty();
+  }
+
+  async hangupAll(): Promise<void> {
+    for (const call of this.registry.list()) {
+      this.hangup(call, 'shutdown');
+    }
+    await this.registry.whenEmpty();
+  }
+
+  /** The `srf.invite` handler. Never throws: a failure ends that call, not the app. */
+  handleInvite(req: SrfRequest, res: SrfResponse): void {
+    this.processInvite(req, res).catch((err: unknown) => {
+      this.logger.error({ err, callId: req.get('Call-ID') }, 'INVITE handling failed');
+      if (!res.finalResponseSent) {
+        this.respond(res, 500, 'Server Internal Error', {}, this.logger);
+      }
+    });
+  }
+
+  private async processInvite(req: SrfRequest, res: SrfResponse): Promise<void> {
+    const callId = req.get('Call-ID') ?? '';
+    const admission = admitInvite(
+      { requestUri: req.uri, hasContact: req.has('Contact') },
+      this.admissionState(),
+      this.directory,
+    );
+    if (!admission.admit) {
+      const { status, code, detail } = admission;
+      this.logger.info({ callId, status, code, detail, caller: maskNumber(req.callingNumber) }, 'INVITE refused');
+      this.respond(res, status, admission.reason, admission.headers, this.logger);
+      return;
+    }
+
+    const { match } = admission;
+    const call = new InboundCall({
+      callId,
+      number: match.number,
+      service: match.service,
+      admittedAt: this.clock.now(),
+      log: this.logger.child({ callId, number: match.number }),
+    });
+    this.registry.add(call);
+    call.log.info({ caller: maskNumber(req.callingNumber), service: match.service.label }, 'call admitted');
+    req.on('cancel', () => {
+      call.cancelled = true;
+      call.log.info({}, 'caller cancelled');
+      call.interrupt?.();
+    });
+
+    if (!this.prepareMedia(call, req, res)) {
+      return;
+    }
+    const answerAfterMs = this.options.answerAfterMs ?? 0;
+    if (answerAfterMs > 0) {
+      this.respond(res, 180, 'Ringing', {}, call.log);
+      await this.wait(call, answerAfterMs);
+    }
+    if (call.cancelled) {
+      // The server already answered 200 to the CANCEL and 487 to the INVITE (RFC 3261 §9.2).
+      this.finish(call, 'cancelled');
+      return;
+    }
+    if (call.pendingEnd !== undefined) {
+      this.respond(res, 503, 'Service Unavailable', this.retryAfter(), call.log);
+      this.finish(call, call.pendingEnd);
+      return;
+    }
+    await this.answer(call, req, res);
+  }
+
+  /** Takes an RTP port and settles our SDP; on failure the INVITE is answered and the call ended. */
+  private prepareMedia(call: InboundCall, req: SrfRequest, res: SrfResponse): boolean {
+    try {
+      call.rtpPort = this.ports.allocate();
+    } catch (err) {
+      const code: ErrorCode = isAigError(err) ? err.code : 'AIG_ERR_RTP_PORTS_EXHAUSTED';
+      call.log.warn({ code, err }, 'no RTP port for the call');
+      this.respond(res, 503, 'Service Unavailable', this.retryAfter(), call.log);
+      this.finish(call, 'rejected');
+      return false;
+    }
+    const local: LocalMediaOptions = {
+      codecs: this.options.codecs,
+      ptime: this.options.ptime,
+      telephoneEvent: this.options.telephoneEvent,
+      address: this.options.mediaAddress,
+      port: call.rtpPort,
+    };
+    const offer = sdpFromRequest(req.get('Content-Type'), req.body, req.payload);
+    if (offer.kind === 'unsupported') {
+      call.log.info({ contentType: offer.contentType }, 'INVITE body is not SDP');
+      // RFC 3261 §21.4.13: 415 lists what we accept.
+      this.respond(res, 415, 'Unsupported Media Type', { Accept: 'application/sdp' }, call.log);
+      this.finish(call, 'media-rejected');
+      return false;
+    }
+    if (offer.kind === 'none') {
+      call.localSdp = buildOffer(local);
+      return true;
+    }
+    const answer = negotiateAnswer(offer.sdp, local);
+    if (!answer.ok) {
+      call.log.info({ status: answer.status, warning: answer.warning, detail: answer.reason }, 'SDP offer refused');
+      const reason = answer.status === 488 ? 'Not Acceptable Here' : 'Bad Request';
+      this.respond(res, answer.status, reason, { Warning: warningHeader(answer.warning, answer.reason) }, call.log);
+      this.finish(call, 'media-rejected');
+      return false;
+    }
+    call.localSdp = answer.sdp;
+    call.media = mediaOf(answer);
+    return true;
+  }
+
+  private async answer(call: InboundCall, req: SrfRequest, res: SrfResponse): Promise<void> {
+    const localSdp = call.localSdp ?? '';
+    const lateOffer = call.media === undefined;
+    call.transition('answering', { lateOffer });
+    let dialog: SrfDialog;
+    try {
+      dialog = await this.srf.createUAS(req, res, {
+        localSdp,
+        headers: { 'Content-Type': 'application/sdp', Server: this.options.userAgent, ...capabilityHeaders() },
+      });
+    } catch (err) {
+      if (call.cancelled || sipErrorStatus(err) === 487) {
+        this.finish(call, 'cancelled');
+      } else {
+        call.log.warn({ err }, 'could not answer the call');
+        this.finish(call, 'error');
+      }
+      return;
+    }
+    call.dialog = dialog;
+    call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
+    dialog.on('destroy', (_msg, reason) => {
+      // Destroyed before any ACK: the server gave up waiting for it (RFC 3261 §13.3.1.4) and sent BYE itself.
+      const cause: CallEndReason = call.state === 'answered' ? 'ack-timeout' : 'remote-hangup';
+      this.finish(call, cause, { remoteReason: reason });
+    });
+    dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
+    call.maxDurationTimer = this.clock.setTimeout(
+      () => this.hangup(call, 'max-duration'),
+      this.options.maxDurationSeconds * 1000,
+    );
+    if (call.pendingEnd !== undefined) {
+      this.hangup(call, call.pendingEnd);
+      return;
+    }
+    if (!lateOffer) {
+      this.announceAnswered(call);
+    }
+  }
+
+  private onAck(call: InboundCall, body: string | undefined, lateOffer: boolean): void {
+    if (!call.transition('confirmed')) {
+      return;
+    }
+    if (!lateOffer) {
+      return;
+    }
+    // RFC 3261 §13.2.1: the offer was in our 200, so the ACK must carry the answer.
+    const result = checkAnswer(body ?? '', call.localSdp ?? '');
+    if (!result.ok) {
+      call.log.info({ warning: result.warning, detail: result.reason }, 'SDP answer in the ACK refused');
+      this.hangup(call, 'media-rejected');
+      return;
+    }
+    call.media = mediaOf(result);
+    this.announceAnswered(call);
+  }
+
+  /** Ends a call from our side, whatever its state. */
+  hangup(call: InboundCall, reason: CallEndReason): void {
+    switch (call.state) {
+      case 'admitted':
+      case 'answering':
+        // Not answerable yet: the INVITE flow picks this up as soon as it can.
+        call.pendingEnd ??= reason;
+        call.interrupt?.();
+        return;
+      case 'answered':
+      case 'confirmed': {
+        const dialog = call.dialog;
+        if (dialog === undefined || !call.transition('ending', { reason })) {
+          return;
+        }
+        const reasonHeader = BYE_REASONS[reason];
+        const headers: SrfHeaders = reasonHeader === undefined ? {} : { Reason: reasonHeader };
+        call.log.info({ reason }, 'hanging up');
+        dialog.destroy({ headers }).then(
+          () => this.finish(call, reason),
+          (err: unknown) => {
+            call.log.warn({ err }, 'BYE failed');
+            this.finish(call, reason);
+          },
+        );
+        return;
+      }
+      case 'ending':
+      case 'ended':
+        return;
+    }
+  }
+
+  /** Ends the call's bookkeeping exactly once: timer, RTP port, registry, listener. */
+  private finish(call: InboundCall, reason: CallEndReason, detail: Record<string, unknown> = {}): void {
+    if (call.ended) {
+      return;
+    }
+    call.maxDurationTimer?.cancel();
+    call.maxDurationTimer = undefined;
+    if (call.rtpPort !== undefined) {
+      this.ports.release(call.rtpPort);
+    }
+    call.endReason = reason;
+    call.transition('ended', { reason, ...detail });
+    this.registry.remove(call);
+    const durationMs = this.clock.now() - call.admittedAt;
+    call.log.info({ reason, durationMs, ...detail }, 'call ended');
+    try {
+      this.deps.onCallEnded?.({ callId: call.callId, number: call.number, reason, durationMs });
+    } catch (err) {
+      call.log.error({ err }, 'onCallEnded listener failed');
+    }
+  }
+
+  private announceAnswered(call: InboundCall): void {
+    call.log.info(
+      { codec: call.media?.codec.name, ptime: call.media?.ptime, telephoneEvent: call.media?.telephoneEvent !== undefined },
+      'call answered',
+    );
+    try {
+      this.deps.onCallAnswered?.(call.snapshot(this.clock.now()));
+    } catch (err) {
+      call.log.error({ err }, 'onCallAnswered listener failed');
+    }
+  }
+
+  /** Waits `ms`, or less if the call is cancelled or asked to end meanwhile. */
+  private wait(call: InboundCall, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        call.interrupt = undefined;
+        resolve();
+      }, ms);
+      call.interrupt = () => {
+        call.interrupt = undefined;
+        timer.cancel();
+        resolve();
+      };
+    });
+  }
+
+  private retryAfter(): Record<string, string> {
+    return { 'Retry-After': String(this.options.retryAfterSeconds) };
+  }
+
+  private respond(
+    res: SrfResponse,
+    status: number,
+    reason: string,
+    headers: Readonly<Record<string, string>>,
+    log: CallLogger,
+  ): void {
+    res.send(status, reason, { headers: { Server: this.options.userAgent, ...headers } }, (err) => {
+      if (err) {
+        // Typically a CANCEL that won the race: the server already sent the final response.
+        log.debug({ err, status }, 'response not sent');
+      }
+    });
+  }
+}

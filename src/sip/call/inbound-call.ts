@@ -1,0 +1,94 @@
+/**
+ * One incoming call as the app sees it: its lifecycle state, with `transition` as the only place that changes
+ * it (and logs the change), plus what was settled along the way (RTP port, media, dialog).
+ *
+ *   admitted ──► answering ──► answered ──► confirmed ──► ending ──► ended
+ *      │             │            │   └────────────────────┘  ▲        ▲
+ *      └─────────────┴────────────┴───────────────────────────┴────────┘  (any state may end)
+ *
+ * `answering`: createUAS is in flight; `answered`: our 200 went out; `confirmed`: the ACK arrived (RFC 3261
+ * §13.3.1.4); `ending`: we sent BYE and wait for its response.
+ */
+import type { TimerHandle } from '../../shared/clock.js';
+import type { NegotiatedMedia } from './sdp-types.js';
+import type { CallEndReason, CallLogger, CallSnapshot, CallState, ServiceNumber } from './sip-app-types.js';
+import type { SrfDialog } from './srf-types.js';
+
+const NEXT_STATES: Readonly<Record<CallState, readonly CallState[]>> = {
+  admitted: ['answering', 'ended'],
+  answering: ['answered', 'ended'],
+  answered: ['confirmed', 'ending', 'ended'],
+  confirmed: ['ending', 'ended'],
+  ending: ['ended'],
+  ended: [],
+};
+
+export interface InboundCallInit {
+  readonly callId: string;
+  readonly number: string;
+  readonly service: ServiceNumber;
+  readonly admittedAt: number;
+  readonly log: CallLogger;
+}
+
+export class InboundCall {
+  readonly callId: string;
+  readonly number: string;
+  readonly service: ServiceNumber;
+  readonly admittedAt: number;
+  readonly log: CallLogger;
+  rtpPort: number | undefined;
+  media: NegotiatedMedia | undefined;
+  dialog: SrfDialog | undefined;
+  /** The SDP we sent (offer for a late-offer call, answer otherwise). */
+  localSdp: string | undefined;
+  /** The caller sent CANCEL before we answered. */
+  cancelled = false;
+  /** Someone asked to end the call while it could not be ended yet (createUAS in flight). */
+  pendingEnd: CallEndReason | undefined;
+  endReason: CallEndReason | undefined;
+  maxDurationTimer: TimerHandle | undefined;
+  /** Cuts short a wait of the INVITE flow (ringing before answer) when the call is cancelled or ended. */
+  interrupt: (() => void) | undefined;
+  private current: CallState = 'admitted';
+
+  constructor(init: InboundCallInit) {
+    this.callId = init.callId;
+    this.number = init.number;
+    this.service = init.service;
+    this.admittedAt = init.admittedAt;
+    this.log = init.log;
+  }
+
+  get state(): CallState {
+    return this.current;
+  }
+
+  get ended(): boolean {
+    return this.current === 'ended';
+  }
+
+  /** Moves to `next` if the lifecycle allows it; returns false (and changes nothing) otherwise. */
+  transition(next: CallState, detail: Record<string, unknown> = {}): boolean {
+    if (!NEXT_STATES[this.current].includes(next)) {
+      this.log.debug({ from: this.current, to: next, ...detail }, 'call state change ignored');
+      return false;
+    }
+    const from = this.current;
+    this.current = next;
+    this.log.debug({ from, to: next, ...detail }, 'call state');
+    return true;
+  }
+
+  snapshot(now: number): CallSnapshot {
+    return {
+      callId: this.callId,
+      number: this.number,
+      service: this.service,
+      state: this.current,
+      ageMs: now - this.admittedAt,
+      rtpPort: this.rtpPort,
+      media: this.media,
+    };
+  }
+}

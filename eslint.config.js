@@ -7,7 +7,12 @@ const layer = (files, forbidden) => ({
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: forbidden.map((group) => ({ group: [group], message: 'Layer rule (DESIGN.md): one-way imports.' })) },
+      {
+        patterns: forbidden.map((group) => ({
+          group: [group],
+          message: 'Layer rule (DESIGN.md): one-way imports.',
+        })),
+      },
     ],
   },
 });
@@ -27,17 +32,47 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  layer(['src/config/**', 'src/logging/**', 'src/errors/**', 'src/shared/**'], [
-    '**/sip/**', '**/media/**', '**/speech/**', '**/understanding/**', '**/conversation/**', '**/routing/**', '**/store/**', '**/api/**', '**/app', '**/app.js',
-  ]),
-  layer(['src/sip/engine/**'], [
-    '**/config/**', '**/logging/**', '**/sip/call/**', '**/media/**', '**/speech/**', '**/understanding/**', '**/conversation/**', '**/routing/**', '**/store/**', '**/api/**', 'drachtio-srf',
-  ]),
+  layer(
+    ['src/config/**', 'src/logging/**', 'src/errors/**', 'src/shared/**'],
+    [
+      '**/sip/**',
+      '**/media/**',
+      '**/speech/**',
+      '**/understanding/**',
+      '**/conversation/**',
+      '**/routing/**',
+      '**/store/**',
+      '**/api/**',
+      '**/app',
+      '**/app.js',
+    ],
+  ),
+  layer(
+    ['src/sip/engine/**'],
+    [
+      '**/config/**',
+      '**/logging/**',
+      '**/sip/call/**',
+      '**/media/**',
+      '**/speech/**',
+      '**/understanding/**',
+      '**/conversation/**',
+      '**/routing/**',
+      '**/store/**',
+      '**/api/**',
+      'drachtio-srf',
+    ],
+  ),
   layer(['src/sip/call/**'], ['**/sip/engine/**', '**/conversation/**', '**/api/**']),
   {
     files: ['src/**/*.ts'],
     ignores: ['src/sip/call/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'drachtio-srf', message: 'Only src/sip/call imports drachtio-srf.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'drachtio-srf', message: 'Only src/sip/call imports drachtio-srf.' }] },
+      ],
+    },
   },
   {
     files: ['test/**/*.ts'],
@@ -46,7 +81,11 @@ export default tseslint.config(
       'no-console': 'off',
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'suite', 'test'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'suite', 'test'] },
+          ],
+        },
       ],
     },
   },

@@ -4,7 +4,6 @@
  * process concerns (signals, exit).
  */
 import type { Logger } from 'pino';
-import type Srf from 'drachtio-srf';
 import type { AiguilleurConfig } from './config/config-types.js';
 import { resolveWireSecret } from './config/wire-secret.js';
 import { packageVersion } from './config/package-info.js';
@@ -14,8 +13,7 @@ import { SipEngine, type SipEngineAddresses } from './sip/engine/sip-engine.js';
 import { connectSrf } from './sip/call/srf-connection.js';
 import { createSipApp } from './sip/call/sip-app.js';
 import type { SipApp } from './sip/call/sip-app-types.js';
-import { startHttpServer } from './api/http-server.js';
-import type { FastifyInstance } from 'fastify';
+import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
 
 export interface App {
   start(): Promise<void>;
@@ -25,7 +23,8 @@ export interface App {
   /** Hangs up what is left, closes everything. */
   stop(): Promise<void>;
   /** Where things listen once started (ports resolved when the config asked for 0). */
-  readonly addresses: { sip: SipEngineAddresses['sip']; wire: { address: string; port: number }; http: number } | undefined;
+  readonly addresses:
+    { sip: SipEngineAddresses['sip']; wire: { address: string; port: number }; http: number } | undefined;
   /** The engine's counters (embedded engine only). */
   engineStats(): ReturnType<SipEngine['stats']> | undefined;
 }
@@ -36,9 +35,9 @@ export function buildApp(config: AiguilleurConfig, logger: Logger): Promise<App>
 
 class AiguilleurApp implements App {
   private engine: SipEngine | undefined;
-  private srf: Srf | undefined;
+  private srf: Awaited<ReturnType<typeof connectSrf>> | undefined;
   private sipApp: SipApp | undefined;
-  private http: FastifyInstance | undefined;
+  private http: RunningHttpServer | undefined;
   private readonly overload: OverloadMonitor;
   addresses: App['addresses'];
 
@@ -86,13 +85,17 @@ class AiguilleurApp implements App {
     } else {
       const { host, port, secret } = config.sip.drachtio;
       if (secret === null) {
-        throw new AigError('AIG_ERR_CONFIG_INVALID', 'sip.drachtio.secret is required when sip.engine is external');
+        throw new AigError(
+          'AIG_ERR_CONFIG_INVALID',
+          'sip.drachtio.secret is required when sip.engine is external',
+        );
       }
       wireTarget = { host, port, secret };
     }
     this.srf = await connectSrf(wireTarget, { logger });
     this.overload.start();
-    const mediaAddress = config.sip.externalAddress ?? (config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host);
+    const mediaAddress =
+      config.sip.externalAddress ?? (config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host);
     this.sipApp = createSipApp(
       this.srf,
       {
@@ -119,10 +122,13 @@ class AiguilleurApp implements App {
       health: () => ({
         accepting: this.sipApp !== undefined && !this.sipApp.draining,
         activeCalls: this.activeCalls(),
-        details: { engine: this.engine?.stats() ?? 'external', eventLoopDelayMs: this.overload.lastDelayMs() },
+        details: {
+          engine: this.engine?.stats() ?? 'external',
+          eventLoopDelayMs: this.overload.lastDelayMs(),
+        },
       }),
     });
-    this.http = http.server;
+    this.http = http;
     this.addresses = { sip, wire: { address: wireTarget.host, port: wireTarget.port }, http: http.port };
   }
 

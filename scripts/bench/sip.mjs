@@ -71,10 +71,14 @@ const config = {
 const configFile = join(work, 'bench.config.json');
 writeFileSync(configFile, JSON.stringify(config));
 
-const server = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'serve', '--config', configFile], {
-  cwd: work,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const server = spawn(
+  process.execPath,
+  [join(root, 'dist', 'src', 'cli.js'), 'serve', '--config', configFile],
+  {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 let serverLog = '';
 server.stdout.on('data', (d) => (serverLog += d));
 server.stderr.on('data', (d) => (serverLog += d));
@@ -129,10 +133,35 @@ for (const rate of rates) {
   const sipp = spawnSync(
     'sipp',
     [
-      '-sn', 'uac', '-s', '3646', '-i', '127.0.0.1', '-p', String(clientPort), `127.0.0.1:${sipPort}`,
-      '-r', String(rate), '-m', String(calls), '-d', String(callMs), '-l', String(rate * (callMs / 1000 + 5) * 2),
-      '-buff_size', String(4 << 20), '-nostdin', '-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '1',
-      '-timeout', `${durationS + callMs / 1000 + 60}s`, '-timeout_error',
+      '-sn',
+      'uac',
+      '-s',
+      '3646',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(clientPort),
+      `127.0.0.1:${sipPort}`,
+      '-r',
+      String(rate),
+      '-m',
+      String(calls),
+      '-d',
+      String(callMs),
+      '-l',
+      String(rate * (callMs / 1000 + 5) * 2),
+      '-buff_size',
+      String(4 << 20),
+      '-nostdin',
+      '-trace_stat',
+      '-fd',
+      '1',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      '-timeout',
+      `${durationS + callMs / 1000 + 60}s`,
+      '-timeout_error',
     ],
     { cwd: stepDir, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
@@ -141,7 +170,10 @@ for (const rate of rates) {
   const files = readdirSync(stepDir);
   const statFile = files.find((f) => f.endsWith('_.csv'));
   const rttFile = files.find((f) => f.endsWith('_rtt.csv'));
-  let attempted = NaN, ok = NaN, failed = NaN, retrans = NaN;
+  let attempted = NaN,
+    ok = NaN,
+    failed = NaN,
+    retrans = NaN;
   if (statFile) {
     const lines = readFileSync(join(stepDir, statFile), 'utf8').trim().split('\n');
     const head = lines[0].split(';');
@@ -152,7 +184,8 @@ for (const rate of rates) {
     failed = col('FailedCall(C)');
     retrans = col('Retransmissions(C)');
   }
-  let p50 = NaN, p99 = NaN;
+  let p50 = NaN,
+    p99 = NaN;
   if (rttFile) {
     const times = readFileSync(join(stepDir, rttFile), 'utf8')
       .trim()
@@ -164,18 +197,35 @@ for (const rate of rates) {
     p50 = percentile(times, 50);
     p99 = percentile(times, 99);
   }
-  rows.push({ rate, attempted, ok, failed, retrans, p50, p99, cpu: (100 * cpu) / wall, cpuPerCall: (1000 * cpu) / (ok || 1), sippExit: sipp.status });
+  rows.push({
+    rate,
+    attempted,
+    ok,
+    failed,
+    retrans,
+    p50,
+    p99,
+    cpu: (100 * cpu) / wall,
+    cpuPerCall: (1000 * cpu) / (ok || 1),
+    sippExit: sipp.status,
+  });
   console.error(`step ${rate} calls/s done (sipp exit ${sipp.status})`);
   await new Promise((r) => setTimeout(r, 2000));
 }
 
 server.kill('SIGTERM');
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-console.log(`\nSIP benchmark: sipp uac → aiguilleur serve (UDP, ${durationS} s per step, ${callMs / 1000} s calls, signalling only)`);
-console.log('| calls/s | attempted | successful | failed | retransmissions | p50 INVITE→200 ms | p99 INVITE→200 ms | server CPU % | CPU ms/call |');
+console.log(
+  `\nSIP benchmark: sipp uac → aiguilleur serve (UDP, ${durationS} s per step, ${callMs / 1000} s calls, signalling only)`,
+);
+console.log(
+  '| calls/s | attempted | successful | failed | retransmissions | p50 INVITE→200 ms | p99 INVITE→200 ms | server CPU % | CPU ms/call |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.rate} | ${fmt(r.attempted)} | ${fmt(r.ok)} | ${fmt(r.failed)} | ${fmt(r.retrans)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpu)} | ${fmt(r.cpuPerCall, 2)} |`);
+  console.log(
+    `| ${r.rate} | ${fmt(r.attempted)} | ${fmt(r.ok)} | ${fmt(r.failed)} | ${fmt(r.retrans)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpu)} | ${fmt(r.cpuPerCall, 2)} |`,
+  );
 }
 await new Promise((r) => setTimeout(r, 1000));
 process.exit(0);

@@ -2,7 +2,7 @@
  * The ops HTTP server (fastify). For now: liveness and readiness probes, used by the Dockerfile HEALTHCHECK,
  * load balancers and orchestration. Later issues add the ops API, dashboard and metrics here.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import type { Logger } from 'pino';
 
 export interface HealthSnapshot {
@@ -23,14 +23,25 @@ export interface HttpServerOptions {
   logger: Logger;
 }
 
-export async function startHttpServer(options: HttpServerOptions): Promise<{ server: FastifyInstance; port: number }> {
-  const server: FastifyInstance = Fastify({
+export interface RunningHttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const server = Fastify({
     // Request logs only at warn: probes hit these routes every few seconds.
-    loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }),
   });
   server.get('/healthz', () => {
     const h = options.health();
-    return { status: 'ok', version: options.version, activeCalls: h.activeCalls, accepting: h.accepting, ...h.details };
+    return {
+      status: 'ok',
+      version: options.version,
+      activeCalls: h.activeCalls,
+      accepting: h.accepting,
+      ...h.details,
+    };
   });
   // Readiness: 503 while draining, so a load balancer takes the node out before SIGTERM's drain ends.
   server.get('/readyz', (_request, reply) => {
@@ -40,5 +51,5 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
   await server.listen({ host: options.host, port: options.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { server, port };
+  return { port, close: () => server.close() };
 }

@@ -33,10 +33,13 @@ describe('engine without routes', () => {
   });
 
   it('answers 405 with Allow to an out-of-dialog REFER', async () => {
-    const text = inDialog('REFER', peer.port, h.sip, { callId: 'refer-1', fromTag: 'a', toTag: '' }, 1).replace(
-      /;tag=\r\n/,
-      '\r\n',
-    );
+    const text = inDialog(
+      'REFER',
+      peer.port,
+      h.sip,
+      { callId: 'refer-1', fromTag: 'a', toTag: '' },
+      1,
+    ).replace(/;tag=\r\n/, '\r\n');
     peer.send(text);
     const res = await peer.next(isStatus(405, 'REFER'));
     assert.match(res.headers.get('allow') ?? '', /INVITE/);
@@ -51,7 +54,10 @@ describe('engine without routes', () => {
     const text = invite(peer.port, h.sip).text.replace(/Call-ID: .*\r\n/, '');
     peer.send(text);
     const res = await peer.next(isStatus(400, 'INVITE'));
-    assert.ok(res.kind === 'response' && /call-id/i.test(res.reason), `reason: ${res.kind === 'response' ? res.reason : ''}`);
+    assert.ok(
+      res.kind === 'response' && /call-id/i.test(res.reason),
+      `reason: ${res.kind === 'response' ? res.reason : ''}`,
+    );
   });
 
   it('answers 400 to an unparsable request that still shows its routing headers', async () => {
@@ -62,7 +68,7 @@ describe('engine without routes', () => {
 
   it('still answers after a burst of garbage datagrams', async () => {
     for (let i = 0; i < 200; i++) {
-      peer.sendRaw(Buffer.from(`\u0000garbage ${i} \u00ff`.repeat(i % 7 + 1), 'latin1'));
+      peer.sendRaw(Buffer.from(`\u0000garbage ${i} \u00ff`.repeat((i % 7) + 1), 'latin1'));
     }
     peer.send(invite(peer.port, h.sip).text);
     await peer.next(isStatus(503, 'INVITE'));
@@ -98,7 +104,9 @@ describe('engine with a drachtio-srf app', () => {
             infoRes.send(200);
           });
         })
-        .catch((err: unknown) => events.push(`uas-error:${String((err as { status?: number }).status ?? err)}`));
+        .catch((err: unknown) =>
+          events.push(`uas-error:${String((err as { status?: number }).status ?? err)}`),
+        );
     });
     peer = await new RawSipPeer(h.sip).start();
     await sleep(100);
@@ -138,7 +146,13 @@ describe('engine with a drachtio-srf app', () => {
   it('answers 491 to a re-INVITE while its own re-INVITE is pending (glare)', async () => {
     const d = await establish();
     await sleep(50);
-    const dialog = srf.findDialogByCallIDAndFromTag(d.callId, d.fromTag);
+    const finder = srf as unknown as {
+      findDialogByCallIDAndFromTag(
+        c: string,
+        t: string,
+      ): { modify(sdp: string): Promise<string> } | undefined;
+    };
+    const dialog = finder.findDialogByCallIDAndFromTag(d.callId, d.fromTag);
     assert.ok(dialog, 'app dialog exists');
     dialog.modify(ANSWER).catch(() => undefined);
     await peer.next(isRequest('INVITE'));
@@ -188,6 +202,10 @@ describe('engine with a drachtio-srf app', () => {
     const bye = await peer.next(isRequest('BYE'), 6000); // 64×T1 = 3.2 s
     assert.match(bye.headers.get('reason') ?? '', /ACK timeout/);
     await sleep(100);
-    assert.equal(events.filter((e) => e === 'destroy').length, before + 1, 'app told through the unsolicited BYE');
+    assert.equal(
+      events.filter((e) => e === 'destroy').length,
+      before + 1,
+      'app told through the unsolicited BYE',
+    );
   });
 });

@@ -74,7 +74,11 @@ export const SDP_OFFER = [
 
 let seq = 0;
 /** An INVITE from the raw peer at `peerPort` to the engine, with SDP. */
-export function invite(peerPort: number, target: { port: number }, opts: { callId?: string; branch?: string; cseq?: number; user?: string; extra?: string } = {}): { text: string; callId: string; fromTag: string; branch: string } {
+export function invite(
+  peerPort: number,
+  target: { port: number },
+  opts: { callId?: string; branch?: string; cseq?: number; user?: string; extra?: string } = {},
+): { text: string; callId: string; fromTag: string; branch: string } {
   seq++;
   const callId = opts.callId ?? `call-${seq}-${Date.now()}@127.0.0.1`;
   const fromTag = `ft${seq}`;

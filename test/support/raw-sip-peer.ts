@@ -50,7 +50,9 @@ export class RawSipPeer {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`no matching SIP message within ${timeoutMs} ms; inbox: ${this.inbox.map(describe).join(', ')}`);
+        throw new Error(
+          `no matching SIP message within ${timeoutMs} ms; inbox: ${this.inbox.map(describe).join(', ')}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
@@ -88,7 +90,9 @@ export function describe(m: SipMessage): string {
 export const isStatus =
   (status: number, method?: string) =>
   (m: SipMessage): boolean =>
-    m.kind === 'response' && m.status === status && (method === undefined || (m.headers.get('cseq') ?? '').endsWith(method));
+    m.kind === 'response' &&
+    m.status === status &&
+    (method === undefined || (m.headers.get('cseq') ?? '').endsWith(method));
 
 export const isRequest =
   (method: string) =>

@@ -17,7 +17,7 @@ import { TransactionLayer } from './transaction/transaction-layer.js';
 import { DialogStore } from './dialog/dialog-store.js';
 import { WireServer } from './wire/wire-server.js';
 import type { WireConnection } from './wire/wire-connection.js';
-import type { WireLogger, WireSipMessage } from './wire/wire-types.js';
+import type { WireSipMessage } from './wire/wire-types.js';
 import { wireSafeText } from './wire/wire-messages.js';
 import { SourceAcl } from './guard/source-acl.js';
 import { SourceRateLimiter } from './guard/rate-limiter.js';
@@ -32,7 +32,12 @@ import { buildResponse } from './core/message-factory.js';
 import { newTag } from './core/identifiers.js';
 import { replyToGarbage, sanitizeReason } from './core/garbage-reply.js';
 import { dialogRemote } from './core/dialog-requests.js';
-import { silentLogger, type EngineLogger, type SipEngineAddresses, type SipEngineOptions } from './core/engine-types.js';
+import {
+  silentLogger,
+  type EngineLogger,
+  type SipEngineAddresses,
+  type SipEngineOptions,
+} from './core/engine-types.js';
 
 export type { SipEngineOptions, SipEngineAddresses, EngineLogger } from './core/engine-types.js';
 
@@ -63,7 +68,13 @@ export class SipEngine {
   private network: NetworkRequestHandler | undefined;
   private responses: AppResponseSender | undefined;
   private requests: AppRequestSender | undefined;
-  private readonly counters = { droppedByAcl: 0, droppedScanners: 0, rateLimited: 0, floodDropped: 0, badRequests: 0 };
+  private readonly counters = {
+    droppedByAcl: 0,
+    droppedScanners: 0,
+    rateLimited: 0,
+    floodDropped: 0,
+    badRequests: 0,
+  };
 
   constructor(private readonly options: SipEngineOptions) {
     this.clock = options.clock ?? systemClock;
@@ -98,7 +109,7 @@ export class SipEngine {
       maxFrameSize: this.options.wire.maxFrameBytes,
       hostports: () => addresses.wireHostports(true),
       localHostports: () => addresses.wireHostports(false),
-      logger: this.logger as WireLogger,
+      logger: this.logger,
     });
     this.wire = wire;
     const ctx: EngineContext = {
@@ -188,14 +199,20 @@ export class SipEngine {
     if (problem !== undefined) {
       this.counters.badRequests++;
       if (request.method !== 'ACK') {
-        this.txns.createServerTransaction(inbound).respond(buildResponse(request, 400, sanitizeReason(problem), newTag()));
+        this.txns
+          .createServerTransaction(inbound)
+          .respond(buildResponse(request, 400, sanitizeReason(problem), newTag()));
       }
       return;
     }
     if (this.txns.receive(inbound)) {
       return;
     }
-    if (request.method !== 'ACK' && getTag(request.headers.get('to') ?? '') === undefined && !this.admit(inbound)) {
+    if (
+      request.method !== 'ACK' &&
+      getTag(request.headers.get('to') ?? '') === undefined &&
+      !this.admit(inbound)
+    ) {
       return;
     }
     this.network?.handle(inbound, request);
@@ -299,7 +316,9 @@ export class SipEngine {
         pending.finalSent = true;
         pending.expiry?.cancel();
         ctx.inbound.delete(pending.txnId);
-        pending.serverTxn.respond(buildResponse(pending.request, 503, 'Service Unavailable', pending.localTag ?? newTag()));
+        pending.serverTxn.respond(
+          buildResponse(pending.request, 503, 'Service Unavailable', pending.localTag ?? newTag()),
+        );
       }
     }
   }

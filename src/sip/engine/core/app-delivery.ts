@@ -27,7 +27,9 @@ export function deliverFromNetwork(
         time: wireTime(new Date()),
         transactionId,
         dialogId,
-        ...(receivedOn === undefined ? {} : { receivedOn: { host: receivedOn.address, port: receivedOn.port } }),
+        ...(receivedOn === undefined
+          ? {}
+          : { receivedOn: { host: receivedOn.address, port: receivedOn.port } }),
       },
       serializeMessage(message).toString('utf8'),
     ),
@@ -43,7 +45,16 @@ export function deliverSynthesized(
 ): void {
   owner.send(
     formatSipFrame(
-      { source: 'network', bytes: 0, protocol: '', address: '', port: 0, time: wireTime(new Date()), transactionId, dialogId },
+      {
+        source: 'network',
+        bytes: 0,
+        protocol: '',
+        address: '',
+        port: 0,
+        time: wireTime(new Date()),
+        transactionId,
+        dialogId,
+      },
       serializeMessage(message).toString('utf8'),
     ),
   );

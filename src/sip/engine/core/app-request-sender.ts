@@ -11,7 +11,14 @@ import type { InboundMessage, Remote } from '../transport/transport-types.js';
 import type { ClientTransactionHandlers } from '../transaction/transaction-types.js';
 import type { EngineContext, OutboundPending } from './engine-context.js';
 import { applyAppHeaders, detectContentType, rewriteLocalhost } from './app-headers.js';
-import { buildCancel, buildInDialogRequest, buildResponse, hasOptionTag, uriOf, viaFor } from './message-factory.js';
+import {
+  buildCancel,
+  buildInDialogRequest,
+  buildResponse,
+  hasOptionTag,
+  uriOf,
+  viaFor,
+} from './message-factory.js';
 import { initialCSeq, newCallId, newTag, newTransactionId } from './identifiers.js';
 import { resolveTarget } from './target-resolver.js';
 import { byeFromEngine, dialogRemote, ignoreResponses, senderFor } from './dialog-requests.js';
@@ -26,7 +33,12 @@ export class AppRequestSender {
   constructor(private readonly ctx: EngineContext) {}
 
   /** §1.6 case 4: a new request outside any dialog. */
-  async sendNew(owner: DialogOwner, appRequest: SipRequest, routeUri: string | undefined, reply: AppReply): Promise<void> {
+  async sendNew(
+    owner: DialogOwner,
+    appRequest: SipRequest,
+    routeUri: string | undefined,
+    reply: AppReply,
+  ): Promise<void> {
     let remote: Remote;
     try {
       remote = await resolveTarget(routeUri !== undefined && routeUri !== '' ? routeUri : appRequest.uri);
@@ -63,7 +75,13 @@ export class AppRequestSender {
     if (!headers.has('user-agent')) {
       headers.append('User-Agent', this.ctx.userAgent);
     }
-    const request: SipRequest = { kind: 'request', method, uri: appRequest.uri, headers, body: appRequest.body };
+    const request: SipRequest = {
+      kind: 'request',
+      method,
+      uri: appRequest.uri,
+      headers,
+      body: appRequest.body,
+    };
     if (!this.typeBody(request, reply)) {
       return;
     }
@@ -77,7 +95,12 @@ export class AppRequestSender {
   }
 
   /** §1.6 case 2 / §1.8.3: a request inside a dialog the engine knows. */
-  async sendInDialog(owner: DialogOwner, dialogId: string, appRequest: SipRequest, reply: AppReply): Promise<void> {
+  async sendInDialog(
+    owner: DialogOwner,
+    dialogId: string,
+    appRequest: SipRequest,
+    reply: AppReply,
+  ): Promise<void> {
     const dialog = this.ctx.dialogs.getById(dialogId);
     if (dialog === undefined || dialog.state === 'terminated') {
       reply('NOK', [NO_DIALOG]);
@@ -105,7 +128,10 @@ export class AppRequestSender {
     }
     const hostport = this.ctx.addresses.hostport(remote.protocol);
     applyAppHeaders(appRequest.headers, request.headers, hostport, DIALOG_FIELDS);
-    if ((method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER') && !request.headers.has('contact')) {
+    if (
+      (method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER') &&
+      !request.headers.has('contact')
+    ) {
       request.headers.append('Contact', dialog.localContact);
     }
     request.body = appRequest.body;
@@ -190,7 +216,13 @@ export class AppRequestSender {
     return true;
   }
 
-  private track(owner: DialogOwner, request: SipRequest, remote: Remote, dialogId: string, dialog: Dialog | undefined): OutboundPending {
+  private track(
+    owner: DialogOwner,
+    request: SipRequest,
+    remote: Remote,
+    dialogId: string,
+    dialog: Dialog | undefined,
+  ): OutboundPending {
     const pending: OutboundPending = {
       txnId: newTransactionId(),
       owner,
@@ -270,7 +302,13 @@ export class AppRequestSender {
         dialog.uacInvite.final = response;
       }
       this.refreshTarget(dialog, response);
-    } else if (request.method === 'BYE' && status >= 200 && status !== 401 && status !== 407 && pending.dialog !== undefined) {
+    } else if (
+      request.method === 'BYE' &&
+      status >= 200 &&
+      status !== 401 &&
+      status !== 407 &&
+      pending.dialog !== undefined
+    ) {
       pending.dialog.transition('terminated');
       this.ctx.dialogs.remove(pending.dialog);
       this.ctx.cdr.stop('application', 'normal-release', request);
@@ -281,7 +319,11 @@ export class AppRequestSender {
   }
 
   /** §12.1.2: the UAC dialog, early on a reliable tagged 1xx, confirmed on 2xx. */
-  private uacDialogFromResponse(pending: OutboundPending, response: SipResponse, inbound: InboundMessage): void {
+  private uacDialogFromResponse(
+    pending: OutboundPending,
+    response: SipResponse,
+    inbound: InboundMessage,
+  ): void {
     const status = response.status;
     const remoteTag = getTag(response.headers.get('to') ?? '');
     const reliable = status > 100 && status < 200 && response.headers.has('rseq');
@@ -325,7 +367,12 @@ export class AppRequestSender {
       peer100rel: hasOptionTag(response, '100rel'),
     });
     this.ctx.dialogs.add(dialog);
-    dialog.uacInvite = { request, cseq: parseCSeq(request.headers.get('cseq') ?? '').seq, lastAck: undefined, final: undefined };
+    dialog.uacInvite = {
+      request,
+      cseq: parseCSeq(request.headers.get('cseq') ?? '').seq,
+      lastAck: undefined,
+      final: undefined,
+    };
     if (status >= 200) {
       this.confirmUac(pending, dialog, response);
     }

@@ -7,7 +7,7 @@ import type { SipResponse } from '../message/sip-message.js';
 import { serializeMessage } from '../message/serializer.js';
 import { getTag } from '../message/name-addr.js';
 import { parseCSeq } from '../message/cseq.js';
-import { Dialog, type DialogOwner } from '../dialog/dialog.js';
+import { Dialog } from '../dialog/dialog.js';
 import type { EngineContext, InboundPending } from './engine-context.js';
 import { applyAppHeaders, detectContentType } from './app-headers.js';
 import { buildResponse, hasOptionTag, uriOf } from './message-factory.js';
@@ -51,13 +51,17 @@ export class AppResponseSender {
       }
     }
     const reliable =
-      isInvite && status > 100 && status < 200 && appResponse.headers.getAll('require').some((v) => v.toLowerCase() === '100rel');
+      isInvite &&
+      status > 100 &&
+      status < 200 &&
+      appResponse.headers.getAll('require').some((v) => v.toLowerCase() === '100rel');
     if (reliable && !hasOptionTag(request, '100rel')) {
       reply('NOK', ['Remote endpoint does not support 100rel']);
       return;
     }
     const needsContact =
-      (pending.initialInvite && ((status >= 200 && status < 300) || reliable)) || (isInvite && !pending.initialInvite);
+      (pending.initialInvite && ((status >= 200 && status < 300) || reliable)) ||
+      (isInvite && !pending.initialInvite);
     if (needsContact && !response.headers.has('contact')) {
       response.headers.append('Contact', this.ctx.addresses.contact(protocol));
     }
@@ -98,7 +102,11 @@ export class AppResponseSender {
     const sent = serializeMessage(response);
     // doc §1.7 echo: OK|application|bytes|proto|peerAddr|peerPort|time|txnId|dialogId||Msg sent:|
     const dialogId =
-      request.method === 'BYE' ? '' : dialog !== undefined && (isInvite || pending.dialog !== undefined) ? dialog.id : '';
+      request.method === 'BYE'
+        ? ''
+        : dialog !== undefined && (isInvite || pending.dialog !== undefined)
+          ? dialog.id
+          : '';
     reply(
       'OK',
       formatEchoFields({
@@ -142,9 +150,14 @@ export class AppResponseSender {
   private trackInviteOutcome(pending: InboundPending, dialog: Dialog, status: number): void {
     if (status >= 200 && status < 300) {
       const { seq } = parseCSeq(pending.request.headers.get('cseq') ?? '');
-      dialog.pendingAck = { txn: pending.serverTxn, txnId: pending.txnId, cseq: seq, initial: pending.initialInvite };
+      dialog.pendingAck = {
+        txn: pending.serverTxn,
+        txnId: pending.txnId,
+        cseq: seq,
+        initial: pending.initialInvite,
+      };
       if (pending.initialInvite) {
-        dialog.owner = pending.owner as DialogOwner;
+        dialog.owner = pending.owner;
         this.ctx.cdr.start('application', 'uas', pending.request);
       }
       pending.serverTxn.onAckTimeout = () => {

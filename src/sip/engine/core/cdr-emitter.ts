@@ -9,7 +9,8 @@ import { formatCdrFrame, wireTime } from '../wire/wire-messages.js';
 import type { WireCdrEvent, WireSource } from '../wire/wire-types.js';
 
 export type CdrRole = 'uac' | 'uas';
-export type CdrStopReason = 'call-rejected' | 'call-canceled' | 'normal-release' | 'session-expired' | 'ack-timeout' | 'system-error';
+export type CdrStopReason =
+  'call-rejected' | 'call-canceled' | 'normal-release' | 'session-expired' | 'ack-timeout' | 'system-error';
 
 export interface CdrSink {
   /** A connection that routed `verb`, chosen round-robin, or undefined. */
@@ -31,7 +32,12 @@ export class CdrEmitter {
     this.emit('stop', source, reason, message);
   }
 
-  private emit(kind: 'attempt' | 'start' | 'stop', source: WireSource, extra: string | undefined, message: SipMessage): void {
+  private emit(
+    kind: 'attempt' | 'start' | 'stop',
+    source: WireSource,
+    extra: string | undefined,
+    message: SipMessage,
+  ): void {
     const conn = this.sink.select(`cdr:${kind}`);
     if (conn === undefined) {
       return;

@@ -12,7 +12,11 @@ import { resolveTarget } from './target-resolver.js';
 import { deliverUnsolicited } from './app-delivery.js';
 
 export function senderFor(ctx: EngineContext, remote: Remote): RequestSender {
-  return { protocol: remote.protocol, hostport: ctx.addresses.hostport(remote.protocol), userAgent: ctx.userAgent };
+  return {
+    protocol: remote.protocol,
+    hostport: ctx.addresses.hostport(remote.protocol),
+    userAgent: ctx.userAgent,
+  };
 }
 
 /**

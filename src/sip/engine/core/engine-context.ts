@@ -7,7 +7,12 @@ import type { Clock, TimerHandle } from '../../../shared/clock.js';
 import type { SipRequest } from '../message/sip-message.js';
 import type { DialogStore } from '../dialog/dialog-store.js';
 import type { Dialog, DialogOwner } from '../dialog/dialog.js';
-import type { ClientTransaction, ServerTransaction, TimerSettings, TransactionLayerApi } from '../transaction/transaction-types.js';
+import type {
+  ClientTransaction,
+  ServerTransaction,
+  TimerSettings,
+  TransactionLayerApi,
+} from '../transaction/transaction-types.js';
 import type { InboundMessage, Remote } from '../transport/transport-types.js';
 import type { LocalAddresses } from './local-addresses.js';
 import type { EngineLogger } from './engine-types.js';

@@ -9,7 +9,12 @@ import { canonicalHeaderName } from '../message/header-names.js';
 
 const NEEDED = ['via', 'from', 'to', 'call-id', 'cseq'];
 
-export function replyToGarbage(raw: Buffer, status: number, reason: string, toTag: string): SipResponse | undefined {
+export function replyToGarbage(
+  raw: Buffer,
+  status: number,
+  reason: string,
+  toTag: string,
+): SipResponse | undefined {
   const headEnd = raw.indexOf('\r\n\r\n');
   const head = raw.subarray(0, headEnd < 0 ? Math.min(raw.length, 8192) : headEnd).toString('latin1');
   const lines = head.split(/\r?\n/);

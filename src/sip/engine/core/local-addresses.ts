@@ -52,7 +52,10 @@ export class LocalAddresses {
   /** `udp/127.0.0.1:5060,tcp/127.0.0.1:5060` for the authenticate reply (doc §1.3). */
   wireHostports(advertised: boolean): string {
     return this.bound
-      .map((b) => `${b.protocol}/${bracket(advertised ? (this.externalAddress ?? b.address) : b.address)}:${b.port}`)
+      .map(
+        (b) =>
+          `${b.protocol}/${bracket(advertised ? (this.externalAddress ?? b.address) : b.address)}:${b.port}`,
+      )
       .join(',');
   }
 }

@@ -50,7 +50,10 @@ export function buildResponse(
   }
   headers.append('From', request.headers.get('from') ?? '');
   const to = request.headers.get('to') ?? '';
-  headers.append('To', status > 100 && toTag !== undefined && getTag(to) === undefined ? setTag(to, toTag) : to);
+  headers.append(
+    'To',
+    status > 100 && toTag !== undefined && getTag(to) === undefined ? setTag(to, toTag) : to,
+  );
   headers.append('Call-ID', request.headers.get('call-id') ?? '');
   headers.append('CSeq', request.headers.get('cseq') ?? '');
   for (const [name, value] of Object.entries(extra)) {

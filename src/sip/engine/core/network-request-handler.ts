@@ -14,7 +14,16 @@ import { deliverFromNetwork } from './app-delivery.js';
 import { byeFromEngine } from './dialog-requests.js';
 
 /** Out-of-dialog methods drachtio delivers to apps (doc §1.8.1); others are answered by the engine. */
-const DELIVERED_NEW = new Set(['INVITE', 'REGISTER', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+const DELIVERED_NEW = new Set([
+  'INVITE',
+  'REGISTER',
+  'MESSAGE',
+  'OPTIONS',
+  'INFO',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'PUBLISH',
+]);
 export const ENGINE_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, PRACK, UPDATE, MESSAGE';
 
 export interface AppRouter {
@@ -45,10 +54,17 @@ export class NetworkRequestHandler {
   }
 
   /** Answers in a server transaction of its own, so retransmissions are absorbed (§17.2). */
-  private reject(inbound: InboundMessage, status: number, reason?: string, extra: Record<string, string> = {}): void {
+  private reject(
+    inbound: InboundMessage,
+    status: number,
+    reason?: string,
+    extra: Record<string, string> = {},
+  ): void {
     const txn = this.ctx.txns.createServerTransaction(inbound);
     const request = inbound.message as SipRequest;
-    txn.respond(buildResponse(request, status, reason, newTag(), { 'User-Agent': this.ctx.userAgent, ...extra }));
+    txn.respond(
+      buildResponse(request, status, reason, newTag(), { 'User-Agent': this.ctx.userAgent, ...extra }),
+    );
   }
 
   private handleNew(inbound: InboundMessage, request: SipRequest): void {
@@ -126,7 +142,10 @@ export class NetworkRequestHandler {
       return;
     }
     pending.finalSent = true;
-    this.ctx.logger.warn({ txnId: pending.txnId, method: pending.request.method }, 'app did not answer request');
+    this.ctx.logger.warn(
+      { txnId: pending.txnId, method: pending.request.method },
+      'app did not answer request',
+    );
     pending.serverTxn.respond(
       buildResponse(pending.request, 500, 'No Response From Application', pending.localTag ?? newTag()),
     );
@@ -197,7 +216,13 @@ export class NetworkRequestHandler {
     };
     this.track(pending);
     pending.expiry = this.ctx.clock.setTimeout(() => this.expire(pending), this.appResponseTimeoutMs);
-    deliverFromNetwork(dialog.owner, inbound, request, pending.txnId, request.method === 'BYE' ? dialog.id : dialog.id);
+    deliverFromNetwork(
+      dialog.owner,
+      inbound,
+      request,
+      pending.txnId,
+      request.method === 'BYE' ? dialog.id : dialog.id,
+    );
   }
 
   /** An ACK the transaction layer did not absorb: the ACK for a 2xx (§13.3.1.4), a dialog matter. */

@@ -60,7 +60,9 @@ export class Dialog {
   /** UAS: the INVITE server transaction whose 2xx waits for an ACK (initial or re-INVITE). */
   pendingAck: { txn: ServerTransaction; txnId: string; cseq: number; initial: boolean } | undefined;
   /** UAC: the INVITE (initial or re-INVITE) the app sent, kept to build the ACK and re-ACK retransmitted 2xx. */
-  uacInvite: { request: SipRequest; cseq: number; lastAck: SipRequest | undefined; final: SipResponse | undefined } | undefined;
+  uacInvite:
+    | { request: SipRequest; cseq: number; lastAck: SipRequest | undefined; final: SipResponse | undefined }
+    | undefined;
   /** UAC: a re-INVITE of ours still without a final response (§14.1: no second one; BYE cancels it). */
   pendingReinvite: ClientTransaction | undefined;
   /** UAS: a re-INVITE from the peer still without our final response (§14.2: answer a second one 500). */

@@ -3,14 +3,15 @@
  * 127.0.0.1, in its own temporary directory, with statistics, error and log traces collected and parsed, and
  * killed if it outlives `timeoutMs` so a test can never hang.
  *
- * Exit codes (sipp -h): 0 every call succeeded, 1 at least one call failed, 97 stopped by an internal command,
- * 99 no call processed, 255 fatal error, 254 could not bind a socket.
+ * Exit codes (sipp -h): 0 every call succeeded, 1 at least one call failed (also: scenario file unreadable),
+ * 97 stopped by an internal command, 99 no call processed, 255 fatal error (also: our `-timeout` reached, as we
+ * pass `-timeout_error`), 254 could not bind a socket.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, isPortTaken } from './free-port.js';
 
@@ -56,6 +57,11 @@ export interface SippOptions {
   readonly variables?: Readonly<Record<string, string>>;
   /** `-d`: duration of `<pause/>` elements without their own length, ms. */
   readonly pauseMs?: number;
+  /**
+   * Values for `{{name}}` placeholders, substituted into a copy of the scenario before sipp reads it. For what
+   * sipp cannot take from `-key` (it parses status codes at load time, so a `[key]` cannot be a status).
+   */
+  readonly template?: Readonly<Record<string, string>>;
   /** `-inf`: CSV injection file (`[field0]`…). */
   readonly injectionFile?: string;
   /** Keep sent/received messages (`-trace_msg`) in `SippResult.messageLog`. @default false */
@@ -68,6 +74,7 @@ export interface SippOptions {
 export interface SippStats {
   readonly successful: number;
   readonly failed: number;
+  /** Messages sipp itself retransmitted; retransmissions it received show in `SippResult.messages`. */
   readonly retransmissions: number;
   readonly outgoingCalls: number;
   readonly incomingCalls: number;
@@ -168,10 +175,19 @@ export function parseStatsCsv(csv: string): SippStats | undefined {
   return csvRowToStats(header, last);
 }
 
-const ROW = /^\s*(\S.*?)\s+(<-+|-+>)\s+(?:[A-Z]-RTD\d+\s+)?(\d+)(?:\s+(\d+))?(?:\s+(\d+))?(?:\s+(\d+))?\s*$/;
-const OTHER_ROW = /^\s*(Pause|\[\s*NOP\s*\]|NOP)\b.*?\s(\d+)(?:\s+(\d+))?\s*$/;
+// Two layouts: a UAC screen puts the label first (`INVITE ---------->` sent, `100 <----------` received), a UAS
+// screen puts the arrow first (`----------> INVITE` received, `<---------- 100` sent). Counts follow, with an
+// optional `B-RTD1`/`E-RTD1` marker before them.
+const COUNTS = String.raw`\s+(?:[A-Z]-RTD\d+\s+)?(\d+)(?:\s+(\d+))?(?:\s+(\d+))?(?:\s+(\d+))?\s*$`;
+const LABEL_FIRST = new RegExp(String.raw`^\s*(\S+)\s+(<-+|-+>)` + COUNTS);
+const ARROW_FIRST = new RegExp(String.raw`^\s*(<-+|-+>)\s+(\S+)` + COUNTS);
+const PAUSE = /^\s*(?:Pause\s+\[[^\]]*\]|\[[^\]]*\]\s+Pause)\s+(\d+)(?:\s+(\d+))?\s*$/;
 
-/** Parses the message table of the last scenario screen sipp printed. */
+function counts(m: RegExpExecArray, from: number): number[] {
+  return [m[from], m[from + 1], m[from + 2], m[from + 3]].map((v) => (v === undefined ? 0 : Number(v)));
+}
+
+/** Parses the message table of the last scenario screen sipp printed (one row per scenario element). */
 export function parseScenarioScreen(screen: string): SippMessageRow[] {
   const start = screen.lastIndexOf('Messages  Retrans');
   if (start < 0) {
@@ -179,36 +195,68 @@ export function parseScenarioScreen(screen: string): SippMessageRow[] {
   }
   const rows: SippMessageRow[] = [];
   for (const line of screen.slice(start).split(/\r?\n/).slice(1)) {
-    if (line.trim() === '' || line.startsWith('---')) {
+    if (line.startsWith('---')) {
       break;
     }
-    const m = ROW.exec(line);
-    if (m !== null) {
-      const received = m[2]?.startsWith('<') ?? false;
-      const nums = [m[3], m[4], m[5], m[6]].map((v) => (v === undefined ? 0 : Number(v)));
+    const labelFirst = LABEL_FIRST.exec(line);
+    const arrowFirst = labelFirst === null ? ARROW_FIRST.exec(line) : null;
+    if (labelFirst !== null || arrowFirst !== null) {
+      const [label, arrow] = labelFirst !== null ? [labelFirst[1], labelFirst[2]] : [arrowFirst?.[2], arrowFirst?.[1]];
+      const pointsRight = arrow?.endsWith('>') ?? false;
+      // Label first (UAC layout): an arrow to the right is a message we sent. Arrow first (UAS layout): received.
+      const received = labelFirst !== null ? !pointsRight : pointsRight;
+      const [count = 0, retransmissions = 0, timeouts = 0, unexpected = 0] = counts(
+        (labelFirst ?? arrowFirst) as RegExpExecArray,
+        3,
+      );
       rows.push({
-        label: (m[1] ?? '').trim(),
+        label: label ?? '',
         direction: received ? 'received' : 'sent',
-        count: nums[0] ?? 0,
-        retransmissions: nums[1] ?? 0,
-        timeouts: nums[2] ?? 0,
-        unexpected: received ? (nums[3] ?? 0) : 0,
+        count,
+        retransmissions,
+        timeouts,
+        unexpected: received ? unexpected : 0,
       });
       continue;
     }
-    const other = OTHER_ROW.exec(line);
-    if (other !== null) {
+    const pause = PAUSE.exec(line);
+    if (pause !== null) {
       rows.push({
-        label: other[1] === 'Pause' ? 'Pause' : 'NOP',
+        label: 'Pause',
         direction: 'other',
-        count: Number(other[2]),
+        count: Number(pause[1]),
         retransmissions: 0,
         timeouts: 0,
-        unexpected: Number(other[3] ?? 0),
+        unexpected: Number(pause[2] ?? 0),
       });
     }
   }
   return rows;
+}
+
+/** Copies a scenario with `{{name}}` placeholders filled in; scenarios without placeholders are used in place. */
+async function prepareScenario(
+  path: string,
+  values: Readonly<Record<string, string>> | undefined,
+  workDir: string,
+): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return path; // Let sipp report the unreadable file in its own words.
+  }
+  if (!text.includes('{{')) {
+    return path;
+  }
+  const filled = text.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => values?.[name] ?? placeholder);
+  const missing = [...new Set(filled.match(/\{\{\w+\}\}/g) ?? [])];
+  if (missing.length > 0) {
+    throw new Error(`sipp scenario ${path} needs template values for ${missing.join(', ')}`);
+  }
+  const copy = join(workDir, basename(path));
+  await writeFile(copy, filled);
+  return copy;
 }
 
 async function readIfPresent(path: string): Promise<string> {
@@ -248,7 +296,12 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   if (BUILT_IN.has(options.scenario)) {
     args.push('-sn', options.scenario);
   } else {
-    args.push('-sf', scenarioPath(options.scenario));
+    try {
+      args.push('-sf', await prepareScenario(scenarioPath(options.scenario), options.template, workDir));
+    } catch (err) {
+      await rm(workDir, { recursive: true, force: true });
+      throw err;
+    }
   }
   if (options.target !== undefined) {
     args.push(options.target);

@@ -1,0 +1,81 @@
+/**
+ * Runs `aiguilleur serve` as a real child process (the CLI, through tsx) with a config on free loopback
+ * ports, and reads its JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  dir: string;
+  sipPort: number;
+  httpPort: number;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startServe(
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServeProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'aiguilleur-serve-'));
+  const file = join(dir, 'aiguilleur.config.json');
+  writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'var'), ...config }));
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli.ts'), 'serve', '--config', file],
+    {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const logs: Record<string, unknown>[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const deadline = Date.now() + 30_000;
+  let started: Record<string, unknown> | undefined;
+  while (started === undefined) {
+    started = logs.find((l) => l.msg === 'aiguilleur started');
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`serve did not start (exit ${child.exitCode}):\n${stderr}\n${JSON.stringify(logs)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const addresses = started.addresses as { sip: { port: number }[]; http: number };
+  return {
+    child,
+    dir,
+    sipPort: addresses.sip[0]!.port,
+    httpPort: addresses.http,
+    logs,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) {
+        child.kill(signal);
+      }
+      return exited;
+    },
+  };
+}

@@ -24,6 +24,13 @@ export const ERROR_CODES = {
   AIG_ERR_DRAINING: { message: 'Server is draining', sip: 503 },
   AIG_ERR_RTP_PORTS_EXHAUSTED: { message: 'No free RTP port in the configured range', sip: 503 },
   AIG_ERR_SRF_CONNECT: { message: 'Could not connect to the drachtio server' },
+  AIG_ERR_WAV_INVALID: { message: 'WAV audio is malformed' },
+  AIG_ERR_WAV_UNSUPPORTED: { message: 'WAV audio format is not supported' },
+  AIG_ERR_PROMPT_NOT_FOUND: { message: 'Prompt audio not found' },
+  AIG_ERR_PROMPT_TEXTS: { message: 'Prompt texts are invalid' },
+  AIG_ERR_PLAYBACK_TIMEOUT: { message: 'Playback audio was not ready in time' },
+  AIG_ERR_TTS_UNAVAILABLE: { message: 'No speech synthesizer is available' },
+  AIG_ERR_TTS_FAILED: { message: 'Speech synthesis failed' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,8 +14,11 @@ const HOST = '127.0.0.1';
 async function bindTcp(port: number): Promise<number | undefined> {
   const server = createServer();
   try {
-    server.listen({ port, host: HOST, exclusive: true });
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('listening', resolveListen);
+      server.once('error', rejectListen);
+      server.listen({ port, host: HOST, exclusive: true });
+    });
     return (server.address() as AddressInfo).port;
   } catch {
     return undefined;
@@ -30,8 +33,11 @@ async function bindTcp(port: number): Promise<number | undefined> {
 async function bindUdp(port: number): Promise<number | undefined> {
   const socket = createSocket('udp4');
   try {
-    socket.bind({ port, address: HOST, exclusive: true });
-    await Promise.race([once(socket, 'listening'), once(socket, 'error').then(([err]) => Promise.reject(err))]);
+    await new Promise<void>((resolveBind, rejectBind) => {
+      socket.once('listening', resolveBind);
+      socket.once('error', rejectBind);
+      socket.bind({ port, address: HOST, exclusive: true });
+    });
     return socket.address().port;
   } catch {
     return undefined;

@@ -14,12 +14,25 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, isPortTaken } from './free-port.js';
+import { parseScenarioScreen, parseStatsCsv, type SippMessageRow, type SippStats } from './sipp-output.js';
+
+export type { SippMessageRow, SippStats } from './sipp-output.js';
 
 export const SIPP_BINARY = process.env.SIPP_BINARY ?? '/usr/bin/sipp';
 export const SIPP_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/sipp');
 
 /** Scenarios compiled into sipp (`-sn`). */
-const BUILT_IN = new Set(['uac', 'uas', 'regexp', 'branchc', 'branchs', '3pcc-C-A', '3pcc-C-B', '3pcc-A', '3pcc-B']);
+const BUILT_IN = new Set([
+  'uac',
+  'uas',
+  'regexp',
+  'branchc',
+  'branchs',
+  '3pcc-C-A',
+  '3pcc-C-B',
+  '3pcc-A',
+  '3pcc-B',
+]);
 
 export const SIPP_EXIT = {
   allCallsSucceeded: 0,
@@ -71,32 +84,6 @@ export interface SippOptions {
   readonly extraArgs?: readonly string[];
 }
 
-export interface SippStats {
-  readonly successful: number;
-  readonly failed: number;
-  /** Messages sipp itself retransmitted; retransmissions it received show in `SippResult.messages`. */
-  readonly retransmissions: number;
-  readonly outgoingCalls: number;
-  readonly incomingCalls: number;
-  readonly unexpectedMessages: number;
-  readonly timeoutsOnReceive: number;
-  readonly deadCallMessages: number;
-  readonly outOfCallMessages: number;
-  /** Every cumulative `(C)` counter of the CSV, by name without the suffix. */
-  readonly counters: Readonly<Record<string, number>>;
-}
-
-/** One row of sipp's scenario screen: what each scenario message saw. */
-export interface SippMessageRow {
-  /** The method or status as sipp shows it: 'INVITE', '200', 'Pause', … */
-  readonly label: string;
-  readonly direction: 'sent' | 'received' | 'other';
-  readonly count: number;
-  readonly retransmissions: number;
-  readonly timeouts: number;
-  readonly unexpected: number;
-}
-
 export interface SippResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -133,105 +120,6 @@ export function scenarioPath(scenario: string): string {
   }
   const file = scenario.endsWith('.xml') ? scenario : `${scenario}.xml`;
   return join(SIPP_FIXTURES, file);
-}
-
-function csvRowToStats(header: string, row: string): SippStats | undefined {
-  const names = header.split(';');
-  const values = row.split(';');
-  const counters: Record<string, number> = {};
-  names.forEach((name, i) => {
-    const match = /^(.*)\(C\)$/.exec(name);
-    const value = Number(values[i]);
-    if (match?.[1] !== undefined && Number.isFinite(value)) {
-      counters[match[1]] = value;
-    }
-  });
-  if (!('SuccessfulCall' in counters)) {
-    return undefined;
-  }
-  const c = (name: string): number => counters[name] ?? 0;
-  return {
-    successful: c('SuccessfulCall'),
-    failed: c('FailedCall'),
-    retransmissions: c('Retransmissions'),
-    outgoingCalls: c('OutgoingCall'),
-    incomingCalls: c('IncomingCall'),
-    unexpectedMessages: c('FailedUnexpectedMessage'),
-    timeoutsOnReceive: c('FailedTimeoutOnRecv'),
-    deadCallMessages: c('DeadCallMsgs'),
-    outOfCallMessages: c('OutOfCallMsgs'),
-    counters,
-  };
-}
-
-/** The last row of the `-trace_stat` CSV holds the final cumulative counters. */
-export function parseStatsCsv(csv: string): SippStats | undefined {
-  const lines = csv.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = lines[0];
-  const last = lines.at(-1);
-  if (header === undefined || last === undefined || lines.length < 2) {
-    return undefined;
-  }
-  return csvRowToStats(header, last);
-}
-
-// Two layouts: a UAC screen puts the label first (`INVITE ---------->` sent, `100 <----------` received), a UAS
-// screen puts the arrow first (`----------> INVITE` received, `<---------- 100` sent). Counts follow, with an
-// optional `B-RTD1`/`E-RTD1` marker before them.
-const COUNTS = String.raw`\s+(?:[A-Z]-RTD\d+\s+)?(\d+)(?:\s+(\d+))?(?:\s+(\d+))?(?:\s+(\d+))?\s*$`;
-const LABEL_FIRST = new RegExp(String.raw`^\s*(\S+)\s+(<-+|-+>)` + COUNTS);
-const ARROW_FIRST = new RegExp(String.raw`^\s*(<-+|-+>)\s+(\S+)` + COUNTS);
-const PAUSE = /^\s*(?:Pause\s+\[[^\]]*\]|\[[^\]]*\]\s+Pause)\s+(\d+)(?:\s+(\d+))?\s*$/;
-
-function counts(m: RegExpExecArray, from: number): number[] {
-  return [m[from], m[from + 1], m[from + 2], m[from + 3]].map((v) => (v === undefined ? 0 : Number(v)));
-}
-
-/** Parses the message table of the last scenario screen sipp printed (one row per scenario element). */
-export function parseScenarioScreen(screen: string): SippMessageRow[] {
-  const start = screen.lastIndexOf('Messages  Retrans');
-  if (start < 0) {
-    return [];
-  }
-  const rows: SippMessageRow[] = [];
-  for (const line of screen.slice(start).split(/\r?\n/).slice(1)) {
-    if (line.startsWith('---')) {
-      break;
-    }
-    const labelFirst = LABEL_FIRST.exec(line);
-    const arrowFirst = labelFirst === null ? ARROW_FIRST.exec(line) : null;
-    if (labelFirst !== null || arrowFirst !== null) {
-      const [label, arrow] = labelFirst !== null ? [labelFirst[1], labelFirst[2]] : [arrowFirst?.[2], arrowFirst?.[1]];
-      const pointsRight = arrow?.endsWith('>') ?? false;
-      // Label first (UAC layout): an arrow to the right is a message we sent. Arrow first (UAS layout): received.
-      const received = labelFirst !== null ? !pointsRight : pointsRight;
-      const [count = 0, retransmissions = 0, timeouts = 0, unexpected = 0] = counts(
-        (labelFirst ?? arrowFirst) as RegExpExecArray,
-        3,
-      );
-      rows.push({
-        label: label ?? '',
-        direction: received ? 'received' : 'sent',
-        count,
-        retransmissions,
-        timeouts,
-        unexpected: received ? unexpected : 0,
-      });
-      continue;
-    }
-    const pause = PAUSE.exec(line);
-    if (pause !== null) {
-      rows.push({
-        label: 'Pause',
-        direction: 'other',
-        count: Number(pause[1]),
-        retransmissions: 0,
-        timeouts: 0,
-        unexpected: Number(pause[2] ?? 0),
-      });
-    }
-  }
-  return rows;
 }
 
 /** Copies a scenario with `{{name}}` placeholders filled in; scenarios without placeholders are used in place. */
@@ -280,9 +168,35 @@ async function freeMediaPort(): Promise<number> {
 
 const OUTPUT_LIMIT = 2 * 1024 * 1024;
 
-/** Starts sipp; use `runSipp` when the test only needs the final result. */
+/**
+ * Starts sipp; use `runSipp` when the test only needs the final result. When we chose the ports and another
+ * process took one in the meantime (exit 254), sipp is started again on fresh ports, up to three times.
+ */
 export async function startSipp(options: SippOptions): Promise<SippProcess> {
-  const localPort = options.localPort ?? (await freePort('both'));
+  for (let attempt = 1; ; attempt++) {
+    const sipp = await launchSipp(options, options.localPort ?? (await freePort('both')));
+    const outcome = await Promise.race([
+      sipp.ready.then(
+        () => 'bound' as const,
+        () => 'not-bound' as const,
+      ),
+      sipp.done.then(() => 'exited' as const),
+    ]);
+    if (outcome !== 'bound' && sipp.hasExited() && attempt < 3) {
+      const result = await sipp.done;
+      // The SIP socket reports 254; media and control sockets fail as fatal errors, with the same words.
+      if (result.exitCode === SIPP_EXIT.bindFailed || /Unable to bind/i.test(result.stdout + result.stderr)) {
+        continue;
+      }
+    }
+    return sipp;
+  }
+}
+
+async function launchSipp(
+  options: SippOptions,
+  localPort: number,
+): Promise<SippProcess & { hasExited(): boolean }> {
   const workDir = await mkdtemp(join(tmpdir(), 'aig-sipp-'));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const files = {
@@ -415,7 +329,9 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     }
     if (exited) {
       const result = await done;
-      throw new Error(`sipp exited before binding port ${localPort}: ${result.stderr || result.stdout.slice(-500)}`);
+      throw new Error(
+        `sipp exited before binding port ${localPort}: ${result.stderr || result.stdout.slice(-500)}`,
+      );
     }
     throw new Error(`sipp did not bind port ${localPort} within 5 s`);
   })();
@@ -427,6 +343,7 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     pid: child.pid,
     ready,
     done,
+    hasExited: () => exited,
     async stop() {
       if (!exited) {
         // SIGUSR1 makes sipp dump its statistics and exit; SIGKILL if it does not within a second.
@@ -449,7 +366,10 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
 /** A short description of a failed run, for assertion messages. */
 export function describeSippRun(result: SippResult): string {
   const rows = result.messages
-    .map((r) => `${r.direction === 'received' ? '<-' : '->'} ${r.label} x${r.count} (retrans ${r.retransmissions}, unexpected ${r.unexpected})`)
+    .map(
+      (r) =>
+        `${r.direction === 'received' ? '<-' : '->'} ${r.label} x${r.count} (retrans ${r.retransmissions}, unexpected ${r.unexpected})`,
+    )
     .join('\n');
   return [
     `sipp ${result.args.join(' ')}`,

@@ -45,9 +45,12 @@ function row(result: SippResult, label: string, direction: 'sent' | 'received') 
   return rows(result, label, direction)[0];
 }
 
-void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () => {
+void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4, timeout: 90_000 }, () => {
   void it('uac-basic against uas-basic: early offer, ACK, pause, BYE', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-basic' }, { scenario: 'uac-basic', service: '3646', pauseMs: 100 });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-basic' },
+      { scenario: 'uac-basic', service: '3646', pauseMs: 100 },
+    );
     assertOk(uac);
     assertOk(uas);
     assert.equal(uac.stats?.outgoingCalls, 1);
@@ -72,7 +75,10 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 
   void it('uac-late-offer against uas-basic: the offer comes in the 200, the answer in the ACK', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-basic' }, { scenario: 'uac-late-offer', service: '3646' });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-basic' },
+      { scenario: 'uac-late-offer', service: '3646' },
+    );
     assertOk(uac);
     assert.match(uac.logs, /offer in the 200: m=audio \d+ RTP\/AVP 0 101/);
     // uas-basic checks that the INVITE had an offer; here it had none, so that check fails on its side.
@@ -111,7 +117,10 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 
   void it('uac-cancel against uas-cancelled: CANCEL after 180, 200 + 487, ACK', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-cancelled' }, { scenario: 'uac-cancel', service: '3646' });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-cancelled' },
+      { scenario: 'uac-cancel', service: '3646' },
+    );
     assertOk(uac);
     assertOk(uas);
     assert.equal(row(uac, 'CANCEL', 'sent')?.count, 1);
@@ -119,14 +128,20 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 
   void it('uac-options against uas-options', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-options' }, { scenario: 'uac-options', service: 'ping' });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-options' },
+      { scenario: 'uac-options', service: 'ping' },
+    );
     assertOk(uac);
     assertOk(uas);
     assert.match(uac.logs, /Allow has INVITE, Accept has application\/sdp/);
   });
 
   void it('uac-wait-bye against uas-hangup: the UAS hangs up with an in-dialog BYE', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-hangup', pauseMs: 200 }, { scenario: 'uac-wait-bye', service: '3646' });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-hangup', pauseMs: 200 },
+      { scenario: 'uac-wait-bye', service: '3646' },
+    );
     assertOk(uac);
     assertOk(uas);
     assert.equal(row(uas, 'BYE', 'sent')?.count, 1);
@@ -144,7 +159,10 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 
   void it('uas-info: INFO with a DTMF digit in the dialog', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-info' }, { scenario: 'peers/uac-info-receiver', service: '3646' });
+    const { uas, uac } = await pair(
+      { scenario: 'uas-info' },
+      { scenario: 'peers/uac-info-receiver', service: '3646' },
+    );
     assertOk(uac);
     assertOk(uas);
     assert.match(uac.logs, /INFO Signal=5/);
@@ -161,7 +179,7 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 
   void it('uas-prack: reliable 180, PRACK, 200 PRACK, 200 INVITE', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas-prack' }, { scenario: 'peers/uac-prack', service: '3646' });
+    const { uas, uac } = await pair({ scenario: 'uas-prack' }, { scenario: 'uac-prack', service: '3646' });
     assertOk(uac);
     assertOk(uas);
     assert.match(uas.logs, /INVITE offers 100rel: Supported 100rel/);
@@ -182,16 +200,23 @@ void describe('sipp fixtures, sipp against sipp', { skip, concurrency: 4 }, () =
   });
 });
 
-void describe('sipp harness', { skip }, () => {
+void describe('sipp harness', { skip, timeout: 60_000 }, () => {
   void it('reports a scenario that cannot be loaded', async () => {
-    const result = await runSipp({ scenario: '/nonexistent/scenario.xml', target: '127.0.0.1:9', timeoutMs: 5000 });
+    const result = await runSipp({
+      scenario: '/nonexistent/scenario.xml',
+      target: '127.0.0.1:9',
+      timeoutMs: 5000,
+    });
     assert.equal(result.ok, false);
     assert.notEqual(result.exitCode, SIPP_EXIT.allCallsSucceeded);
     assert.match(result.stdout + result.stderr, /Unable to load or parse/);
   });
 
   void it('refuses to start a templated scenario without its values', async () => {
-    await assert.rejects(runSipp({ scenario: 'uas-reject' }), /needs template values for \{\{reject_status\}\}/);
+    await assert.rejects(
+      runSipp({ scenario: 'uas-reject' }),
+      /needs template values for \{\{reject_status\}\}/,
+    );
   });
 
   void it('never outlives timeoutMs: a UAS nobody calls is stopped, with its statistics', async () => {
@@ -213,7 +238,10 @@ void describe('sipp harness', { skip }, () => {
   });
 
   void it('runs the built-in uac scenario against the built-in uas', async () => {
-    const { uas, uac } = await pair({ scenario: 'uas', calls: 3 }, { scenario: 'uac', calls: 3, rate: 50, pauseMs: 10 });
+    const { uas, uac } = await pair(
+      { scenario: 'uas', calls: 3 },
+      { scenario: 'uac', calls: 3, rate: 50, pauseMs: 10 },
+    );
     assert.equal(uac.stats?.successful, 3, describeSippRun(uac));
     assert.equal(uas.stats?.successful, 3, describeSippRun(uas));
   });

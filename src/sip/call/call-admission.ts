@@ -4,7 +4,13 @@
  * over the app's state, kept apart from SIP I/O so every branch is unit-tested.
  */
 import type { ErrorCode } from '../../errors/error-codes.js';
-import { dialledUserPart, isTelephoneNumber, type NumberDirectory, type NumberMatch } from './number-directory.js';
+import { SIP_CAPABILITIES } from './sip-capabilities.js';
+import {
+  dialledUserPart,
+  isTelephoneNumber,
+  type NumberDirectory,
+  type NumberMatch,
+} from './number-directory.js';
 import type { ServiceNumber } from './sip-app-types.js';
 
 export interface AdmissionState {
@@ -18,7 +24,7 @@ export interface AdmissionState {
 
 export interface Refusal {
   readonly admit: false;
-  readonly status: 400 | 404 | 503;
+  readonly status: 400 | 404 | 420 | 503;
   readonly reason: string;
   readonly code: ErrorCode | undefined;
   readonly headers: Readonly<Record<string, string>>;
@@ -69,6 +75,22 @@ export interface InviteAdmissionRequest {
   readonly requestUri: string;
   /** RFC 3261 §8.1.1.8: a dialog-creating request must carry a Contact. */
   readonly hasContact: boolean;
+  /** The Require header field value(s), if any (RFC 3261 §20.32). */
+  readonly require?: string | undefined;
+}
+
+/** Option tags of a Require/Supported value (`100rel, timer`), lowercased. */
+export function optionTags(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((tag) => tag.trim().toLowerCase())
+    .filter((tag) => tag !== '');
+}
+
+/** RFC 3261 §8.2.2.3: the Require option tags we do not support. */
+function unsupportedExtensions(require: string | undefined): string[] {
+  const supported: readonly string[] = SIP_CAPABILITIES.supported;
+  return optionTags(require).filter((tag) => !supported.includes(tag));
 }
 
 export function admitInvite<T extends ServiceNumber>(
@@ -84,6 +106,17 @@ export function admitInvite<T extends ServiceNumber>(
       code: undefined,
       headers: {},
       detail: 'INVITE without Contact (RFC 3261 §8.1.1.8)',
+    };
+  }
+  const unsupported = unsupportedExtensions(request.require);
+  if (unsupported.length > 0) {
+    return {
+      admit: false,
+      status: 420,
+      reason: 'Bad Extension',
+      code: undefined,
+      headers: { Unsupported: unsupported.join(', ') },
+      detail: `Require: ${unsupported.join(', ')} (RFC 3261 §8.2.2.3)`,
     };
   }
   const busy = capacityRefusal(state);

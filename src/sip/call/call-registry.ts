@@ -30,16 +30,8 @@ export class CallRegistry {
     return removed;
   }
 
-  has(call: InboundCall): boolean {
-    return this.calls.has(call);
-  }
-
   list(): InboundCall[] {
     return [...this.calls];
-  }
-
-  findByCallId(callId: string): InboundCall[] {
-    return this.list().filter((call) => call.callId === callId);
   }
 
   /** Resolves once no call is registered (immediately when none is). */

@@ -7,7 +7,8 @@ import { isAigError } from '../../errors/aig-error.js';
 import type { ErrorCode } from '../../errors/error-codes.js';
 import { maskNumber } from '../../logging/redaction.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { admitInvite, type AdmissionState } from './call-admission.js';
+import { admitInvite, optionTags, type AdmissionState } from './call-admission.js';
+import { byeHeaders, endedByPeerOrServer, warningHeader } from './call-signalling.js';
 import { CallRegistry } from './call-registry.js';
 import { InboundCall } from './inbound-call.js';
 import { NumberDirectory } from './number-directory.js';
@@ -16,23 +17,20 @@ import { RtpPortAllocator } from './rtp-port-allocator.js';
 import { buildOffer, checkAnswer, negotiateAnswer } from './sdp-negotiator.js';
 import type { LocalMediaOptions, NegotiatedMedia } from './sdp-types.js';
 import { capabilityHeaders } from './sip-capabilities.js';
-import type { CallEndReason, CallLogger, CallSnapshot, SipAppDependencies, SipAppOptions } from './sip-app-types.js';
-import { sipErrorStatus, type SrfApp, type SrfDialog, type SrfHeaders, type SrfRequest, type SrfResponse } from './srf-types.js';
-
-/** RFC 3261 §20.43 warn-agent: a pseudonym is allowed when the host name is not to be disclosed. */
-const WARN_AGENT = 'aiguilleur';
-
-/** RFC 3326 Reason of our BYEs. Q.850 cause 16 is "normal call clearing". */
-const BYE_REASONS: Partial<Record<CallEndReason, string>> = {
-  'max-duration': 'Q.850;cause=16;text="Maximum call duration reached"',
-  shutdown: 'Q.850;cause=16;text="Service shutting down"',
-  'media-rejected': 'SIP;cause=488;text="Not Acceptable Here"',
-};
-
-/** A warning text is a quoted-string (RFC 3261 §25.1): no quotes, backslashes or line breaks inside. */
-function warningHeader(code: number, text: string): string {
-  return `${code} ${WARN_AGENT} "${text.replace(/["\\\r\n]/g, ' ')}"`;
-}
+import type {
+  CallEndReason,
+  CallLogger,
+  CallSnapshot,
+  SipAppDependencies,
+  SipAppOptions,
+} from './sip-app-types.js';
+import {
+  sipErrorStatus,
+  type SrfApp,
+  type SrfDialog,
+  type SrfRequest,
+  type SrfResponse,
+} from './srf-types.js';
 
 function mediaOf(result: NegotiatedMedia): NegotiatedMedia {
   const { codec, telephoneEvent, ptime, remote, direction } = result;
@@ -114,13 +112,16 @@ export class InboundCallHandler {
   private async processInvite(req: SrfRequest, res: SrfResponse): Promise<void> {
     const callId = req.get('Call-ID') ?? '';
     const admission = admitInvite(
-      { requestUri: req.uri, hasContact: req.has('Contact') },
+      { requestUri: req.uri, hasContact: req.has('Contact'), require: req.get('Require') },
       this.admissionState(),
       this.directory,
     );
     if (!admission.admit) {
       const { status, code, detail } = admission;
-      this.logger.info({ callId, status, code, detail, caller: maskNumber(req.callingNumber) }, 'INVITE refused');
+      this.logger.info(
+        { callId, status, code, detail, caller: maskNumber(req.callingNumber) },
+        'INVITE refused',
+      );
       this.respond(res, status, admission.reason, admission.headers, this.logger);
       return;
     }
@@ -141,12 +142,26 @@ export class InboundCallHandler {
       call.interrupt?.();
     });
 
+    try {
+      await this.setUp(call, req, res);
+    } catch (err) {
+      // Whatever failed, the call must leave the registry and give its port back.
+      this.finish(call, 'error');
+      throw err;
+    }
+  }
+
+  /** From an admitted INVITE to an answered (or refused, or cancelled) call. */
+  private async setUp(call: InboundCall, req: SrfRequest, res: SrfResponse): Promise<void> {
     if (!this.prepareMedia(call, req, res)) {
       return;
     }
     const answerAfterMs = this.options.answerAfterMs ?? 0;
     if (answerAfterMs > 0) {
-      this.respond(res, 180, 'Ringing', {}, call.log);
+      // RFC 3262 §3: when the caller requires 100rel, provisionals must be reliable (the engine adds RSeq and
+      // retransmits until the PRACK, which drachtio-srf answers 200 by itself).
+      const reliable = optionTags(req.get('Require')).includes('100rel');
+      this.respond(res, 180, 'Ringing', reliable ? { Require: '100rel' } : {}, call.log);
       await this.wait(call, answerAfterMs);
     }
     if (call.cancelled) {
@@ -194,9 +209,18 @@ export class InboundCallHandler {
     }
     const answer = negotiateAnswer(offer.sdp, local);
     if (!answer.ok) {
-      call.log.info({ status: answer.status, warning: answer.warning, detail: answer.reason }, 'SDP offer refused');
+      call.log.info(
+        { status: answer.status, warning: answer.warning, detail: answer.reason },
+        'SDP offer refused',
+      );
       const reason = answer.status === 488 ? 'Not Acceptable Here' : 'Bad Request';
-      this.respond(res, answer.status, reason, { Warning: warningHeader(answer.warning, answer.reason) }, call.log);
+      this.respond(
+        res,
+        answer.status,
+        reason,
+        { Warning: warningHeader(answer.warning, answer.reason) },
+        call.log,
+      );
       this.finish(call, 'media-rejected');
       return false;
     }
@@ -213,23 +237,29 @@ export class InboundCallHandler {
     try {
       dialog = await this.srf.createUAS(req, res, {
         localSdp,
-        headers: { 'Content-Type': 'application/sdp', Server: this.options.userAgent, ...capabilityHeaders() },
+        headers: {
+          'Content-Type': 'application/sdp',
+          Server: this.options.userAgent,
+          ...capabilityHeaders(),
+        },
       });
     } catch (err) {
       if (call.cancelled || sipErrorStatus(err) === 487) {
         this.finish(call, 'cancelled');
       } else {
         call.log.warn({ err }, 'could not answer the call');
+        if (!res.finalResponseSent) {
+          // Failed before our 200 left: the caller must still get a final response (RFC 3261 §13.3.1).
+          this.respond(res, 500, 'Server Internal Error', {}, call.log);
+        }
         this.finish(call, 'error');
       }
       return;
     }
     call.dialog = dialog;
     call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
-    dialog.on('destroy', (_msg, reason) => {
-      // Destroyed before any ACK: the server gave up waiting for it (RFC 3261 §13.3.1.4) and sent BYE itself.
-      const cause: CallEndReason = call.state === 'answered' ? 'ack-timeout' : 'remote-hangup';
-      this.finish(call, cause, { remoteReason: reason });
+    dialog.on('destroy', (msg, reason) => {
+      this.finish(call, endedByPeerOrServer(msg, call.state), { remoteReason: reason });
     });
     dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
     call.maxDurationTimer = this.clock.setTimeout(
@@ -278,8 +308,7 @@ export class InboundCallHandler {
         if (dialog === undefined || !call.transition('ending', { reason })) {
           return;
         }
-        const reasonHeader = BYE_REASONS[reason];
-        const headers: SrfHeaders = reasonHeader === undefined ? {} : { Reason: reasonHeader };
+        const headers = byeHeaders(reason);
         call.log.info({ reason }, 'hanging up');
         dialog.destroy({ headers }).then(
           () => this.finish(call, reason),
@@ -320,7 +349,11 @@ export class InboundCallHandler {
 
   private announceAnswered(call: InboundCall): void {
     call.log.info(
-      { codec: call.media?.codec.name, ptime: call.media?.ptime, telephoneEvent: call.media?.telephoneEvent !== undefined },
+      {
+        codec: call.media?.codec.name,
+        ptime: call.media?.ptime,
+        telephoneEvent: call.media?.telephoneEvent !== undefined,
+      },
       'call answered',
     );
     try {

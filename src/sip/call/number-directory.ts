@@ -68,7 +68,10 @@ export class NumberDirectory<T extends ServiceNumber = ServiceNumber> {
       }
       const clash = this.byNumber.get(key);
       if (clash !== undefined) {
-        throw new AigError('AIG_ERR_CONFIG_INVALID', `numbers: "${number}" and "${clash.number}" are the same number`);
+        throw new AigError(
+          'AIG_ERR_CONFIG_INVALID',
+          `numbers: "${number}" and "${clash.number}" are the same number`,
+        );
       }
       this.byNumber.set(key, { number, service });
     }

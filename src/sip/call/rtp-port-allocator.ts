@@ -21,7 +21,10 @@ export class RtpPortAllocator {
     // The last RTP port needs its RTCP port (port + 1) inside the range too.
     this.last = max % 2 === 0 ? max - 2 : max - 1;
     if (this.last < this.first) {
-      throw new AigError('AIG_ERR_CONFIG_INVALID', `RTP port range ${min}-${max} holds no RTP/RTCP port pair`);
+      throw new AigError(
+        'AIG_ERR_CONFIG_INVALID',
+        `RTP port range ${min}-${max} holds no RTP/RTCP port pair`,
+      );
     }
     this.cursor = this.first;
   }

@@ -76,7 +76,10 @@ function directionOf(media: MediaDescription, session: SessionDescription): Medi
 }
 
 /** RFC 4566 §5.7: c= at media level overrides the session level. */
-function connectionOf(media: MediaDescription, session: SessionDescription): { version: number; ip: string } | undefined {
+function connectionOf(
+  media: MediaDescription,
+  session: SessionDescription,
+): { version: number; ip: string } | undefined {
   return media.connection ?? session.connection;
 }
 
@@ -99,7 +102,10 @@ function choosePtime(media: MediaDescription, session: SessionDescription, ours:
 }
 
 /** Our preferred codec among the formats the offer lists (we choose by our order; RFC 3264 §6.1 allows it). */
-function pickCodec(media: MediaDescription, preference: readonly AudioCodecName[]): NegotiatedCodec | undefined {
+function pickCodec(
+  media: MediaDescription,
+  preference: readonly AudioCodecName[],
+): NegotiatedCodec | undefined {
   const formats = listedPayloadTypes(media)
     .map((pt) => resolveFormat(media, pt))
     .filter((format) => format !== undefined);
@@ -113,7 +119,10 @@ function pickCodec(media: MediaDescription, preference: readonly AudioCodecName[
 }
 
 /** RFC 4733 §7.1.1: telephone-event at the codec's clock rate, with the offerer's payload type. */
-function pickTelephoneEvent(media: MediaDescription, clockRate: number): NegotiatedTelephoneEvent | undefined {
+function pickTelephoneEvent(
+  media: MediaDescription,
+  clockRate: number,
+): NegotiatedTelephoneEvent | undefined {
   for (const pt of listedPayloadTypes(media)) {
     const format = resolveFormat(media, pt);
     if (format !== undefined && isTelephoneEvent(format) && format.clockRate === clockRate) {
@@ -144,7 +153,11 @@ function audioMedia(
   ptime: number,
   direction: MediaDirection,
 ): MediaDescription {
-  const rtp: MediaDescription['rtp'] = codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: c.clockRate }));
+  const rtp: MediaDescription['rtp'] = codecs.map((c) => ({
+    payload: c.payloadType,
+    codec: c.name,
+    rate: c.clockRate,
+  }));
   const fmtp: MediaDescription['fmtp'] = [];
   if (telephoneEvent !== undefined) {
     rtp.push({ payload: telephoneEvent.payloadType, codec: TELEPHONE_EVENT, rate: 8000 });
@@ -204,7 +217,10 @@ interface StreamCandidate {
  * a codec mismatch on a plain RTP stream beats an address family mismatch, then a wrong transport, then "no
  * audio at all".
  */
-function selectAudioStream(session: SessionDescription, opts: LocalMediaOptions): StreamCandidate | SdpRejection {
+function selectAudioStream(
+  session: SessionDescription,
+  opts: LocalMediaOptions,
+): StreamCandidate | SdpRejection {
   let failure: SdpRejection = reject(488, 304, 'offer has no active audio stream');
   const note = (candidate: SdpRejection): void => {
     if (FAILURE_RANK[candidate.warning] > FAILURE_RANK[failure.warning]) {
@@ -273,7 +289,11 @@ export function negotiateAnswer(offer: string, opts: LocalMediaOptions): AnswerR
 
 /** Our offer for a late-offer call: every codec we accept, in preference order, plus telephone-event. */
 export function buildOffer(opts: LocalOfferOptions): string {
-  const codecs = opts.codecs.map((name) => ({ name, payloadType: STATIC_PAYLOAD_TYPES[name], clockRate: 8000 }));
+  const codecs = opts.codecs.map((name) => ({
+    name,
+    payloadType: STATIC_PAYLOAD_TYPES[name],
+    clockRate: 8000,
+  }));
   const telephoneEvent = opts.telephoneEvent
     ? { payloadType: opts.telephoneEventPayloadType ?? DEFAULT_TELEPHONE_EVENT_PT, events: '0-15' }
     : undefined;

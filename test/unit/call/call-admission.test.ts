@@ -40,6 +40,14 @@ void describe('admitInvite', () => {
     }
   });
 
+  void it('answers 420 with Unsupported to a Require we do not support, and accepts Require: 100rel', () => {
+    const bad = admitInvite({ ...request, require: '100rel, Timer,replaces' }, idle, directory);
+    assert.equal(!bad.admit && bad.status, 420);
+    assert.deepEqual(!bad.admit && bad.headers, { Unsupported: 'timer, replaces' });
+    assert.equal(admitInvite({ ...request, require: '100rel' }, idle, directory).admit, true);
+    assert.equal(admitInvite({ ...request, require: '' }, idle, directory).admit, true);
+  });
+
   void it('puts Retry-After on every 503 and nothing on a 404', () => {
     const full = admitInvite(request, { ...idle, activeCalls: 10 }, directory);
     assert.equal(!full.admit && full.headers['Retry-After'], '45');

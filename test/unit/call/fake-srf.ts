@@ -13,7 +13,6 @@ import type {
   SrfRequestHandler,
   SrfResponse,
 } from '../../../src/sip/call/srf-types.js';
-import type { CallLogger } from '../../../src/sip/call/sip-app-types.js';
 
 export class FakeRequest extends EventEmitter implements SrfRequest {
   readonly method: string;
@@ -106,9 +105,14 @@ export class FakeDialog extends EventEmitter implements SrfDialog {
     return this.failBye ? Promise.reject(new Error('ENODIALOG')) : Promise.resolve({});
   }
 
-  /** The peer's BYE, or the server's "unsolicited" BYE after an ACK timeout. */
+  /** The peer's BYE (source `network`), as drachtio-srf reports it. */
   remoteBye(reason = 'normal release'): void {
-    this.emit('destroy', {}, reason);
+    this.emit('destroy', { method: 'BYE', source: 'network' }, reason);
+  }
+
+  /** A BYE the server sent on its own and reported as "unsolicited" (source `application`). */
+  serverBye(reason: string): void {
+    this.emit('destroy', { method: 'BYE', source: 'application' }, reason);
   }
 
   ack(body?: string): void {
@@ -145,7 +149,9 @@ export class FakeSrf implements SrfApp {
       const pending: PendingUas = { req, res, opts, resolve, reject };
       this.uas.push(pending);
       // Like drachtio-srf: a CANCEL before the 200 makes createUAS fail with 487.
-      (req as FakeRequest).once('cancel', () => reject(Object.assign(new Error('Sip non-success response: 487'), { status: 487 })));
+      (req as FakeRequest).once('cancel', () =>
+        reject(Object.assign(new Error('Sip non-success response: 487'), { status: 487 })),
+      );
       if (!this.holdUas) {
         this.completeUas(pending);
       }
@@ -178,41 +184,6 @@ export class FakeSrf implements SrfApp {
     const res = new FakeResponse();
     this.optionsHandler?.(req, res);
     return res;
-  }
-}
-
-export interface LogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  bindings: Record<string, unknown>;
-  obj: object;
-  msg: string | undefined;
-}
-
-/** A logger that keeps every line with the bindings of its child chain. */
-export class RecordingLogger implements CallLogger {
-  constructor(
-    readonly lines: LogLine[] = [],
-    private readonly bindings: Record<string, unknown> = {},
-  ) {}
-
-  debug(obj: object, msg?: string): void {
-    this.lines.push({ level: 'debug', bindings: this.bindings, obj, msg });
-  }
-  info(obj: object, msg?: string): void {
-    this.lines.push({ level: 'info', bindings: this.bindings, obj, msg });
-  }
-  warn(obj: object, msg?: string): void {
-    this.lines.push({ level: 'warn', bindings: this.bindings, obj, msg });
-  }
-  error(obj: object, msg?: string): void {
-    this.lines.push({ level: 'error', bindings: this.bindings, obj, msg });
-  }
-  child(bindings: Record<string, unknown>): CallLogger {
-    return new RecordingLogger(this.lines, { ...this.bindings, ...bindings });
-  }
-
-  find(msg: string): LogLine | undefined {
-    return this.lines.find((line) => line.msg === msg);
   }
 }
 

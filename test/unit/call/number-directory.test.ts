@@ -17,7 +17,10 @@ void describe('dialledUserPart', () => {
     assert.equal(dialledUserPart('sip:3646@192.0.2.1'), '3646');
     assert.equal(dialledUserPart('sip:3646@192.0.2.1:5060;transport=udp'), '3646');
     assert.equal(dialledUserPart('SIPS:+33123456789@example.org'), '+33123456789');
-    assert.equal(dialledUserPart('sip:+33123456789;npdi;rn=+33100000000@carrier.example;user=phone'), '+33123456789');
+    assert.equal(
+      dialledUserPart('sip:+33123456789;npdi;rn=+33100000000@carrier.example;user=phone'),
+      '+33123456789',
+    );
     assert.equal(dialledUserPart('sip:3646:secret@192.0.2.1'), '3646');
     assert.equal(dialledUserPart('<sip:3647@192.0.2.1>'), '3647');
   });
@@ -75,6 +78,9 @@ void describe('NumberDirectory', () => {
       () => new NumberDirectory({ '3646': ameli, '36 46': english }),
       (err: unknown) => isAigError(err, 'AIG_ERR_CONFIG_INVALID') && /same number/.test(err.message),
     );
-    assert.throws(() => new NumberDirectory({ ' ': ameli }), (err: unknown) => isAigError(err, 'AIG_ERR_CONFIG_INVALID'));
+    assert.throws(
+      () => new NumberDirectory({ ' ': ameli }),
+      (err: unknown) => isAigError(err, 'AIG_ERR_CONFIG_INVALID'),
+    );
   });
 });

@@ -57,7 +57,10 @@ void describe('RtpPortAllocator', () => {
       [60000, 70000],
       [1.5, 2000],
     ] as const) {
-      assert.throws(() => new RtpPortAllocator(min, max), (err: unknown) => isAigError(err, 'AIG_ERR_CONFIG_INVALID'));
+      assert.throws(
+        () => new RtpPortAllocator(min, max),
+        (err: unknown) => isAigError(err, 'AIG_ERR_CONFIG_INVALID'),
+      );
     }
     assert.equal(new RtpPortAllocator(40000, 40001).capacity, 1);
   });

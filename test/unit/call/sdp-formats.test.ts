@@ -49,11 +49,20 @@ void describe('sdpFromRequest', () => {
   });
 
   void it('reports other content types as unsupported', () => {
-    assert.deepEqual(sdpFromRequest('text/plain', 'hello', undefined), { kind: 'unsupported', contentType: 'text/plain' });
-    assert.deepEqual(sdpFromRequest('multipart/mixed;boundary=b', 'x', [{ type: 'text/plain', content: 'x' }]), {
+    assert.deepEqual(sdpFromRequest('text/plain', 'hello', undefined), {
       kind: 'unsupported',
-      contentType: 'multipart/mixed',
+      contentType: 'text/plain',
     });
-    assert.deepEqual(sdpFromRequest(undefined, 'hello', undefined), { kind: 'unsupported', contentType: 'unknown' });
+    assert.deepEqual(
+      sdpFromRequest('multipart/mixed;boundary=b', 'x', [{ type: 'text/plain', content: 'x' }]),
+      {
+        kind: 'unsupported',
+        contentType: 'multipart/mixed',
+      },
+    );
+    assert.deepEqual(sdpFromRequest(undefined, 'hello', undefined), {
+      kind: 'unsupported',
+      contentType: 'unknown',
+    });
   });
 });

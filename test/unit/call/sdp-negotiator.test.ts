@@ -58,7 +58,10 @@ void describe('negotiateAnswer with real-world offers', () => {
     assert.equal(String(audio.payloads), '0 101');
     assert.deepEqual(audio.fmtp, [{ payload: 101, config: '0-15' }]);
     assert.equal(audio.direction, 'sendrecv');
-    assert.match(r.sdp, /^v=0\r\no=- 123456 1 IN IP4 192\.0\.2\.200\r\ns=-\r\nc=IN IP4 192\.0\.2\.200\r\nt=0 0\r\n/);
+    assert.match(
+      r.sdp,
+      /^v=0\r\no=- 123456 1 IN IP4 192\.0\.2\.200\r\ns=-\r\nc=IN IP4 192\.0\.2\.200\r\nt=0 0\r\n/,
+    );
   });
 
   void it('picks the 8 kHz telephone-event of FreeSWITCH, not the 48 kHz one, and skips G722', () => {
@@ -211,7 +214,10 @@ void describe('negotiateAnswer rules', () => {
   void it('handles the telephone-event event list: default, narrowing, no DTMF, disabled', () => {
     const te = (...attrs: string[]) =>
       accepted(
-        negotiateAnswer(offerWith('m=audio 5000 RTP/AVP 0 96', 'a=rtpmap:96 telephone-event/8000', ...attrs), local),
+        negotiateAnswer(
+          offerWith('m=audio 5000 RTP/AVP 0 96', 'a=rtpmap:96 telephone-event/8000', ...attrs),
+          local,
+        ),
       ).telephoneEvent;
     assert.deepEqual(te(), { payloadType: 96, events: '0-15' });
     assert.deepEqual(te('a=fmtp:96 0-16'), { payloadType: 96, events: '0-15' });

@@ -8,11 +8,15 @@ import type {
   SipAppDependencies,
   SipAppOptions,
 } from '../../../src/sip/call/sip-app-types.js';
-import { FakeRequest, FakeSrf, RecordingLogger, settle } from './fake-srf.js';
+import { RecordingLogger } from '../../helpers/recording-logger.js';
+import { FakeRequest, FakeSrf, settle } from './fake-srf.js';
 import { ASTERISK, G729_ONLY } from './sdp-samples.js';
 
 const options: SipAppOptions = {
-  numbers: { '3646': { language: 'fr', label: 'Assurance Maladie' }, '3647': { language: 'en', label: 'Health' } },
+  numbers: {
+    '3646': { language: 'fr', label: 'Assurance Maladie' },
+    '3647': { language: 'en', label: 'Health' },
+  },
   codecs: ['PCMU', 'PCMA'],
   ptime: 20,
   telephoneEvent: true,
@@ -85,7 +89,9 @@ void describe('createSipApp: INVITE admission', () => {
 
   void it('finds the number whatever its visual separators or URI form', async () => {
     const { srf } = setup({ numbers: { '+33 1 23 45 67 89': { language: 'fr', label: 'x' } } });
-    const res = srf.deliverInvite(new FakeRequest({ uri: 'sip:+33-123-456-789@192.0.2.200;user=phone', body: ASTERISK }));
+    const res = srf.deliverInvite(
+      new FakeRequest({ uri: 'sip:+33-123-456-789@192.0.2.200;user=phone', body: ASTERISK }),
+    );
     await settle();
     assert.equal(res.final?.status, 200);
   });
@@ -155,7 +161,10 @@ void describe('createSipApp: SDP', () => {
     const res = srf.deliverInvite(invite('3646', G729_ONLY));
     await settle();
     assert.equal(res.final?.status, 488);
-    assert.match(res.final?.headers.Warning ?? '', /^305 aiguilleur "no common codec: we accept PCMU, PCMA"$/);
+    assert.match(
+      res.final?.headers.Warning ?? '',
+      /^305 aiguilleur "no common codec: we accept PCMU, PCMA"$/,
+    );
     assert.equal(ended[0]?.reason, 'media-rejected');
     assert.equal(app.activeCalls().length, 0);
     // The only port of the range is free again.
@@ -246,13 +255,24 @@ void describe('createSipApp: call end', () => {
     assert.equal(dialog.byes.length, 0);
   });
 
-  void it('reports ack-timeout when the dialog ends before any ACK', async () => {
+  void it('tells apart the server giving up on the ACK, a server teardown later, and a quick caller BYE', async () => {
     const { srf, ended } = setup();
     srf.deliverInvite(invite());
+    srf.deliverInvite(invite());
+    srf.deliverInvite(invite());
     await settle();
-    srf.dialogs[0]!.remoteBye('ACK timeout');
+    const [noAck, later, quick] = srf.dialogs;
+    noAck!.serverBye('ACK timeout');
+    later!.ack();
     await settle();
-    assert.equal(ended[0]?.reason, 'ack-timeout');
+    later!.serverBye('session expired');
+    // A caller BYE right behind its ACK, before our 'ack' event: still a caller hang-up.
+    quick!.remoteBye();
+    await settle();
+    assert.deepEqual(
+      ended.map((e) => e.reason),
+      ['ack-timeout', 'error', 'remote-hangup'],
+    );
   });
 
   void it('sends BYE with a Reason after maxDurationSeconds', async () => {
@@ -309,6 +329,19 @@ void describe('createSipApp: call end', () => {
     assert.ok(logger.find('could not answer the call'));
   });
 
+  void it('answers 500 and frees the call when answering throws', async () => {
+    const { srf, app, ended, logger } = setup();
+    srf.createUAS = () => {
+      throw new TypeError('broken srf');
+    };
+    const res = srf.deliverInvite(invite());
+    await settle();
+    assert.equal(res.final?.status, 500);
+    assert.equal(app.activeCalls().length, 0);
+    assert.equal(ended[0]?.reason, 'error');
+    assert.ok(logger.find('could not answer the call'));
+  });
+
   void it('rings before answering when answerAfterMs is set, and a CANCEL meanwhile skips the answer', async () => {
     const { srf, clock, app, ended } = setup({ answerAfterMs: 2000 });
     const res = srf.deliverInvite(invite());
@@ -334,6 +367,29 @@ void describe('createSipApp: call end', () => {
     assert.equal(ended.at(-1)?.reason, 'cancelled');
     assert.equal(app.activeCalls().length, 1);
     assert.equal(srf.uas.length, 1);
+  });
+
+  void it('sends the ringing 180 reliably when the caller requires 100rel', async () => {
+    const { srf, clock } = setup({ answerAfterMs: 1000 });
+    const res = srf.deliverInvite(invite('3646', ASTERISK, { Require: '100rel', Supported: '100rel' }));
+    await settle();
+    assert.equal(res.sent[0]?.status, 180);
+    assert.equal(res.sent[0]?.headers.Require, '100rel');
+    const plain = srf.deliverInvite(invite('3646', ASTERISK, { Supported: '100rel' }));
+    await settle();
+    assert.equal(plain.sent[0]?.headers.Require, undefined);
+    clock.advance(1000);
+    await settle();
+    assert.equal(res.final?.status, 200);
+  });
+
+  void it('answers 420 Bad Extension to an INVITE requiring an option we lack', async () => {
+    const { srf, app } = setup();
+    const res = srf.deliverInvite(invite('3646', ASTERISK, { Require: 'timer' }));
+    await settle();
+    assert.equal(res.final?.status, 420);
+    assert.equal(res.final?.headers.Unsupported, 'timer');
+    assert.equal(app.activeCalls().length, 0);
   });
 
   void it('hangupAll refuses calls that are still ringing with 503 + Retry-After', async () => {
@@ -414,9 +470,12 @@ void describe('createSipApp: OPTIONS', () => {
     const { srf } = setup();
     const res = srf.deliverOptions(options200('sip:192.0.2.200'));
     assert.equal(res.final?.status, 200);
-    assert.equal(res.final?.headers.Allow, 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, PRACK, UPDATE');
+    assert.equal(
+      res.final?.headers.Allow,
+      'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, PRACK, UPDATE',
+    );
     assert.equal(res.final?.headers.Accept, 'application/sdp, application/dtmf-relay, application/dtmf');
-    assert.equal(res.final?.headers.Supported, '100rel, replaces, timer');
+    assert.equal(res.final?.headers.Supported, '100rel');
   });
 
   void it('answers as an INVITE would: 503 while draining, 404 for an unknown telephone number', () => {

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { after, describe, it } from 'node:test';
 import { isAigError } from '../../../src/errors/aig-error.js';
 import { connectSrf } from '../../../src/sip/call/srf-connection.js';
-import { RecordingLogger } from './fake-srf.js';
+import { RecordingLogger } from '../../helpers/recording-logger.js';
 
 /**
  * The smallest drachtio wire peer that lets drachtio-srf connect: `LEN#payload` frames, `authenticate` checked
@@ -87,7 +87,10 @@ void describe('connectSrf', () => {
     assert.match(server.frames[0] ?? '', /^[0-9a-f-]{36}\|authenticate\|s3cret\|$/);
     srf.invite(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(server.frames.some((f) => /\|route\|invite$/.test(f)), server.frames.join('\n'));
+    assert.ok(
+      server.frames.some((f) => /\|route\|invite$/.test(f)),
+      server.frames.join('\n'),
+    );
     assert.ok(logger.find('connected to the drachtio server'));
   });
 

@@ -1,0 +1,319 @@
+/**
+ * The one 20 ms clock of all outgoing audio (DESIGN.md decision 2): every media session registers a tick handler
+ * here instead of owning a timer, so a thousand calls cost fifty wake-ups a second, not fifty thousand.
+ *
+ * Timing choices, each measured by `scripts/bench/scheduler.ts` and `test/unit/media/playback/media-scheduler-load.test.ts`:
+ * - Ticks sit on an ideal timeline `t0 + index × period` of a monotonic clock (`performance.now()`); each wait is
+ *   computed from the next ideal deadline, never as "now + 20", so timer lateness never accumulates into drift.
+ * - Node timers have 1 ms granularity and wake up to ~1 ms late (or, with libuv's cached loop time, a fraction of a
+ *   millisecond early). With `spinMs` > 0 the scheduler sleeps until `spinMs` before the deadline and then polls with
+ *   `setImmediate`, which still lets I/O run between polls; this buys sub-millisecond pacing for at most `spinMs`
+ *   of busy CPU per period. With `spinMs` = 0 it relies on `setTimeout` alone.
+ * - After the event loop was blocked for one or more whole periods, the missed ticks are skipped and counted, never
+ *   fired back-to-back: a burst of frames would arrive at the far end as a jitter spike and a catch-up would keep
+ *   the loop busy when it is already behind. The one tick that fires carries `elapsedTicks` (1 + skipped) so that
+ *   an RTP sender advances its timestamp by `elapsedTicks × 160` while its sequence number advances by one: the
+ *   receiver sees a gap in media time that is not packet loss (RFC 3550 §5.1: the timestamp reflects the sampling
+ *   instant) and keeps its playout aligned with real time (RFC 3551 §4.1 allows the marker bit on the first packet
+ *   after such a gap). A prompt player does not drop audio for skipped ticks: its next frame continues where the
+ *   previous one stopped, so words are not lost, only delayed.
+ * - A handler that throws is counted and reported through `onError`; the other handlers and later ticks run as usual.
+ * The scheduler only runs while at least one handler is registered.
+ */
+import type { TimerHandle } from '../../shared/clock.js';
+import { FRAME_MS } from '../media-types.js';
+
+export interface SchedulerTick {
+  /** Position of this tick on the ideal timeline (`t0 + index × period`); advances by `elapsedTicks`. */
+  index: number;
+  /** Periods since the previous tick: 1, or 1 + the number of ticks skipped after a blocked event loop. */
+  elapsedTicks: number;
+  /** The time source's reading (ms) when the tick fired. */
+  now: number;
+}
+
+export type TickHandler = (tick: SchedulerTick) => void;
+
+/** The scheduler's view of time; `systemSchedulerTime` in production, a manual clock in tests. */
+export interface SchedulerTimeSource {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Runs `fn` on the next event loop turn, after pending I/O. Needed only when `spinMs` > 0. */
+  setImmediate?(fn: () => void): TimerHandle;
+}
+
+/** Real time. Timers keep the process alive: the scheduler runs only while calls have handlers registered. */
+export const systemSchedulerTime: SchedulerTimeSource = {
+  now: () => performance.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(timer) };
+  },
+  setImmediate(fn) {
+    const immediate = setImmediate(fn);
+    return { cancel: () => clearImmediate(immediate) };
+  },
+};
+
+export interface TickRegistration {
+  readonly label: string;
+  /** Stops calling the handler; idempotent. Safe to call from inside the handler. */
+  unregister(): void;
+}
+
+export interface MediaSchedulerOptions {
+  /** Tick period, ms. @default 20 (`FRAME_MS`) */
+  periodMs?: number;
+  /**
+   * How long before each deadline to stop sleeping and poll with `setImmediate`, ms; 0 disables polling.
+   * Polling needs `timeSource.setImmediate`. @default 1
+   */
+  spinMs?: number;
+  /** A tick that fires more than this after its deadline counts as late, ms. @default 5 */
+  lateThresholdMs?: number;
+  /** Ticks kept for the percentile statistics. @default 3000 (one minute at 20 ms) */
+  statsWindow?: number;
+  /** @default systemSchedulerTime */
+  timeSource?: SchedulerTimeSource;
+  /** Called when a handler throws; the scheduler keeps running. Errors thrown by `onError` itself are ignored. */
+  onError?: (error: unknown, registration: TickRegistration) => void;
+}
+
+export interface PercentileSummary {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface SchedulerStats {
+  running: boolean;
+  handlers: number;
+  /** Ticks fired. */
+  ticks: number;
+  /** Periods that passed without a tick because the event loop was blocked. */
+  skippedTicks: number;
+  /** Ticks fired more than `lateThresholdMs` after their deadline. */
+  lateTicks: number;
+  handlerErrors: number;
+  /** Fire time minus ideal deadline, ms, over the stats window. */
+  lateness: PercentileSummary;
+  /** |interval between consecutive ticks − elapsedTicks × period|, ms, over the stats window. */
+  intervalError: PercentileSummary;
+  /** Time spent in all handlers during one tick, ms, over the stats window. */
+  handlerTime: PercentileSummary;
+}
+
+interface HandlerEntry {
+  readonly handler: TickHandler;
+  readonly registration: TickRegistration;
+  active: boolean;
+}
+
+/** A fixed-size window of samples with an all-time maximum. */
+class SampleWindow {
+  private readonly samples: Float64Array;
+  private count = 0;
+  private next = 0;
+  private allTimeMax = 0;
+
+  constructor(size: number) {
+    this.samples = new Float64Array(size);
+  }
+
+  add(value: number): void {
+    this.samples[this.next] = value;
+    this.next = (this.next + 1) % this.samples.length;
+    this.count = Math.min(this.count + 1, this.samples.length);
+    this.allTimeMax = Math.max(this.allTimeMax, value);
+  }
+
+  summary(): PercentileSummary {
+    if (this.count === 0) {
+      return { p50: 0, p99: 0, max: 0 };
+    }
+    const sorted = this.samples.slice(0, this.count).sort();
+    const at = (q: number): number => sorted[Math.min(this.count - 1, Math.ceil(q * this.count) - 1)] ?? 0;
+    return { p50: at(0.5), p99: at(0.99), max: this.allTimeMax };
+  }
+}
+
+export class MediaScheduler {
+  private readonly periodMs: number;
+  private readonly spinMs: number;
+  private readonly lateThresholdMs: number;
+  private readonly time: SchedulerTimeSource;
+  private readonly onError: ((error: unknown, registration: TickRegistration) => void) | undefined;
+
+  /** Copy-on-write: a tick iterates the array it started with while handlers come and go. */
+  private handlers: HandlerEntry[] = [];
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private t0 = 0;
+  /** Index of the next tick due. */
+  private nextIndex = 1;
+  private lastIndex = 0;
+  private lastFiredAt = 0;
+
+  private ticks = 0;
+  private skippedTicks = 0;
+  private lateTicks = 0;
+  private handlerErrors = 0;
+  private readonly lateness: SampleWindow;
+  private readonly intervalError: SampleWindow;
+  private readonly handlerTime: SampleWindow;
+
+  constructor(options: MediaSchedulerOptions = {}) {
+    this.periodMs = options.periodMs ?? FRAME_MS;
+    this.time = options.timeSource ?? systemSchedulerTime;
+    this.spinMs = this.time.setImmediate === undefined ? 0 : Math.max(0, options.spinMs ?? 1);
+    this.lateThresholdMs = options.lateThresholdMs ?? 5;
+    this.onError = options.onError;
+    const window = options.statsWindow ?? 3000;
+    this.lateness = new SampleWindow(window);
+    this.intervalError = new SampleWindow(window);
+    this.handlerTime = new SampleWindow(window);
+    if (!(this.periodMs > 0)) {
+      throw new RangeError(`periodMs must be positive, got ${this.periodMs}`);
+    }
+  }
+
+  /** Calls `handler` once per tick, from the next tick on, until unregistered. Starts the scheduler if idle. */
+  register(handler: TickHandler, label = 'handler'): TickRegistration {
+    const registration: TickRegistration = {
+      label,
+      unregister: () => this.remove(entry),
+    };
+    const entry: HandlerEntry = { handler, registration, active: true };
+    this.handlers = [...this.handlers, entry];
+    if (!this.running) {
+      this.start();
+    }
+    return registration;
+  }
+
+  /** Unregisters every handler and stops. */
+  close(): void {
+    for (const entry of this.handlers) {
+      entry.active = false;
+    }
+    this.handlers = [];
+    this.stop();
+  }
+
+  get handlerCount(): number {
+    return this.handlers.length;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      running: this.running,
+      handlers: this.handlers.length,
+      ticks: this.ticks,
+      skippedTicks: this.skippedTicks,
+      lateTicks: this.lateTicks,
+      handlerErrors: this.handlerErrors,
+      lateness: this.lateness.summary(),
+      intervalError: this.intervalError.summary(),
+      handlerTime: this.handlerTime.summary(),
+    };
+  }
+
+  private remove(entry: HandlerEntry): void {
+    if (!entry.active) {
+      return;
+    }
+    entry.active = false;
+    this.handlers = this.handlers.filter((e) => e !== entry);
+    if (this.handlers.length === 0) {
+      this.stop();
+    }
+  }
+
+  private start(): void {
+    this.running = true;
+    this.t0 = this.time.now();
+    this.lastFiredAt = this.t0;
+    this.lastIndex = 0;
+    this.nextIndex = 1;
+    this.arm();
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  private deadline(index: number): number {
+    return this.t0 + index * this.periodMs;
+  }
+
+  /** Waits for the next deadline: a timer for the bulk of the wait, then `setImmediate` polls for the rest. */
+  private arm(): void {
+    const remaining = this.deadline(this.nextIndex) - this.time.now();
+    if (this.spinMs > 0 && remaining <= this.spinMs) {
+      this.timer = this.time.setImmediate!(() => this.wake());
+    } else {
+      this.timer = this.time.setTimeout(() => this.wake(), Math.max(0, remaining - this.spinMs));
+    }
+  }
+
+  private wake(): void {
+    this.timer = undefined;
+    if (!this.running) {
+      return;
+    }
+    const now = this.time.now();
+    if (now < this.deadline(this.nextIndex)) {
+      // Woken early: by design when polling, or because libuv's loop time is truncated to whole milliseconds.
+      this.arm();
+      return;
+    }
+    this.fire(now);
+    if (this.running) {
+      this.arm();
+    }
+  }
+
+  private fire(now: number): void {
+    // The latest deadline that has passed; every earlier one not yet fired is skipped, not replayed.
+    const dueIndex = Math.max(this.nextIndex, Math.floor((now - this.t0) / this.periodMs));
+    const skipped = dueIndex - this.nextIndex;
+    const elapsedTicks = dueIndex - this.lastIndex;
+    this.skippedTicks += skipped;
+    this.ticks += 1;
+
+    const lateness = now - this.deadline(dueIndex);
+    this.lateness.add(lateness);
+    if (lateness > this.lateThresholdMs) {
+      this.lateTicks += 1;
+    }
+    this.intervalError.add(Math.abs(now - this.lastFiredAt - elapsedTicks * this.periodMs));
+    this.lastFiredAt = now;
+    this.lastIndex = dueIndex;
+    this.nextIndex = dueIndex + 1;
+
+    const tick: SchedulerTick = { index: dueIndex, elapsedTicks, now };
+    for (const entry of this.handlers) {
+      if (!entry.active) {
+        continue;
+      }
+      try {
+        entry.handler(tick);
+      } catch (error) {
+        this.reportError(error, entry.registration);
+      }
+    }
+    this.handlerTime.add(this.time.now() - now);
+  }
+
+  private reportError(error: unknown, registration: TickRegistration): void {
+    this.handlerErrors += 1;
+    try {
+      this.onError?.(error, registration);
+    } catch {
+      // A failing error reporter must not stop the clock of every call.
+    }
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Inbound reorder buffer with a fixed playout delay, keyed by RTP sequence number.
+ *
+ * `push` stores packets as they arrive; `pop` is called once per packet interval (each 20 ms tick) and returns
+ * the next packet in sequence, or `{ lost: true }` when there is nothing to play, which the caller conceals with
+ * silence. Two reasons are told apart: `missing` means a packet is absent while later ones are here (loss, or
+ * too late), `idle` means the buffer ran dry (not started, the sender paused, or a delay spike).
+ *
+ * Playout starts once `depth` packets' worth of sequence span is buffered, or `depth` ticks after the first
+ * packet, whichever comes first. A dry buffer goes back to that prefill, which also rebuilds the delay after a
+ * talkspurt (RFC 3551 §4.1 silence suppression). Latency is capped: when more than `maxDepth` packets are
+ * pending, the oldest are dropped back to `depth`.
+ *
+ * Sequence numbers are extended across the 16-bit wrap and restarts are handled as in RFC 3550 Appendix A.1:
+ * a new SSRC starts a new stream at once (the session decides which SSRC to follow), and a jump beyond
+ * MAX_DROPOUT ahead or MAX_MISORDER behind is believed only when the next packet follows it in sequence.
+ */
+import type { RtpPacket } from './rtp-packet.js';
+import { MAX_DROPOUT, MAX_MISORDER, sequenceDelta } from './rtp-sequence.js';
+
+export interface JitterBufferOptions {
+  /** Playout delay in packets (3 × 20 ms = 60 ms). @default 3 */
+  depth?: number;
+  /** Pending packets beyond which the oldest are discarded, to bound the delay. @default 3 × depth */
+  maxDepth?: number;
+}
+
+export interface JitterBufferFrame {
+  readonly lost: false;
+  readonly payload: Buffer;
+  readonly payloadType: number;
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly marker: boolean;
+}
+
+export interface JitterBufferGap {
+  readonly lost: true;
+  readonly reason: 'missing' | 'idle';
+}
+
+export type JitterBufferPop = JitterBufferFrame | JitterBufferGap;
+
+/** What `push` did with a packet. */
+export type JitterBufferPushResult =
+  | 'accepted'
+  /** Accepted as the first packet of a new stream (new SSRC, or a sequence restart confirmed by A.1). */
+  | 'restarted'
+  | 'duplicate'
+  /** Its turn to play has passed. */
+  | 'late'
+  /** A sequence jump waiting for a second packet in sequence (A.1); dropped. */
+  | 'probation';
+
+export interface JitterBufferStats {
+  /** Packets waiting to be played. */
+  buffered: number;
+  playing: boolean;
+  late: number;
+  duplicates: number;
+  /** Ticks answered `missing`. */
+  concealed: number;
+  /** Packets discarded to bound the delay. */
+  overflowDrops: number;
+  /** Times playout ran dry and went back to prefill. */
+  underruns: number;
+  /** New SSRC or confirmed sequence restart. */
+  restarts: number;
+  probationDrops: number;
+}
+
+const MISSING: JitterBufferGap = Object.freeze({ lost: true, reason: 'missing' });
+const IDLE: JitterBufferGap = Object.freeze({ lost: true, reason: 'idle' });
+/** Ring size: 1.28 s of 20 ms packets, a power of two for masking. */
+const CAPACITY = 64;
+const MASK = CAPACITY - 1;
+/** Extended sequence numbers start one cycle up so that packets reordered before the first stay positive. */
+const FIRST_CYCLE = 0x10000;
+
+export class JitterBuffer {
+  readonly depth: number;
+  readonly maxDepth: number;
+  /** Extended sequence number held by each slot; kept after playout so that duplicates are recognised. */
+  private readonly slotSeq = new Float64Array(CAPACITY).fill(Number.NaN);
+  private readonly slotFrame: (JitterBufferFrame | undefined)[] = new Array<JitterBufferFrame | undefined>(
+    CAPACITY,
+  ).fill(undefined);
+  private readonly slotPlayable = new Uint8Array(CAPACITY);
+  private ssrc: number | undefined;
+  /** Highest extended sequence number received. */
+  private highest = 0;
+  /** Last extended sequence number played or skipped (or the ring's floor before playout); at or below is late. */
+  private played = 0;
+  private pending = 0;
+  private playing = false;
+  private prefillTicks = 0;
+  /** A.1 `bad_seq`: the sequence number that would confirm a jump. */
+  private restartCandidate = -1;
+  private readonly counters = {
+    late: 0,
+    duplicates: 0,
+    concealed: 0,
+    overflowDrops: 0,
+    underruns: 0,
+    restarts: 0,
+    probationDrops: 0,
+  };
+
+  constructor(options: JitterBufferOptions = {}) {
+    const depth = options.depth ?? 3;
+    const maxDepth = options.maxDepth ?? depth * 3;
+    if (!Number.isInteger(depth) || depth < 1 || !Number.isInteger(maxDepth) || maxDepth < depth) {
+      throw new RangeError(`jitter buffer depth ${depth}/${maxDepth} must be integers with 1 ≤ depth ≤ maxDepth`);
+    }
+    if (maxDepth >= CAPACITY) {
+      throw new RangeError(`jitter buffer maxDepth must stay below ${CAPACITY}`);
+    }
+    this.depth = depth;
+    this.maxDepth = maxDepth;
+  }
+
+  /**
+   * Stores a packet. `playable` false marks a packet that takes a sequence number but carries no audio (RFC 4733
+   * telephone-event, comfort noise): it is stepped over without using a tick, so it neither plays nor counts as
+   * a loss.
+   */
+  push(packet: RtpPacket, playable = true): JitterBufferPushResult {
+    if (packet.ssrc !== this.ssrc) {
+      const known = this.ssrc !== undefined;
+      this.restart(packet);
+      this.store(this.highest, packet, playable);
+      return known ? 'restarted' : 'accepted';
+    }
+    const delta = sequenceDelta(packet.sequenceNumber, this.highest);
+    if (delta > MAX_DROPOUT || delta < -MAX_MISORDER) {
+      // A.1: believe a big jump only when the next packet follows it.
+      if (packet.sequenceNumber === this.restartCandidate) {
+        this.restart(packet);
+        this.store(this.highest, packet, playable);
+        return 'restarted';
+      }
+      this.restartCandidate = (packet.sequenceNumber + 1) & 0xffff;
+      this.counters.probationDrops++;
+      return 'probation';
+    }
+    const seq = this.highest + delta;
+    if (seq <= this.played) {
+      if (this.slotSeq[seq & MASK] === seq) {
+        this.counters.duplicates++;
+        return 'duplicate';
+      }
+      this.counters.late++;
+      return 'late';
+    }
+    if (this.slotSeq[seq & MASK] === seq) {
+      this.counters.duplicates++;
+      return 'duplicate';
+    }
+    if (seq - this.played > CAPACITY) {
+      // A forward jump larger than the ring: what is pending can no longer be played in order.
+      this.skipTo(seq - CAPACITY);
+    }
+    this.store(seq, packet, playable);
+    return 'accepted';
+  }
+
+  /** The next packet to play this tick, or a gap to conceal. */
+  pop(): JitterBufferPop {
+    if (this.ssrc === undefined || this.pending === 0) {
+      if (this.playing) {
+        this.playing = false;
+        this.prefillTicks = 0;
+        this.counters.underruns++;
+      }
+      return IDLE;
+    }
+    if (!this.playing) {
+      this.prefillTicks++;
+      const lowest = this.lowestPending();
+      if (this.highest - lowest + 1 < this.depth && this.prefillTicks < this.depth) {
+        return IDLE;
+      }
+      // Frames missing before the first pending one were covered by idle ticks already: start at it.
+      this.played = lowest - 1;
+      this.playing = true;
+    }
+    if (this.highest - this.played > this.maxDepth) {
+      this.skipTo(this.highest - this.depth);
+    }
+    for (;;) {
+      const next = this.played + 1;
+      const slot = next & MASK;
+      const frame = this.slotFrame[slot];
+      if (frame !== undefined && this.slotSeq[slot] === next) {
+        this.slotFrame[slot] = undefined;
+        this.pending--;
+        this.played = next;
+        if (this.slotPlayable[slot] === 0) {
+          if (this.pending === 0) {
+            return this.pop();
+          }
+          continue;
+        }
+        return frame;
+      }
+      if (this.pending > 0) {
+        this.played = next;
+        this.counters.concealed++;
+        return MISSING;
+      }
+      return this.pop();
+    }
+  }
+
+  /** Forgets everything, as if no packet had been received. */
+  reset(): void {
+    this.clearSlots();
+    this.ssrc = undefined;
+    this.playing = false;
+    this.prefillTicks = 0;
+    this.restartCandidate = -1;
+  }
+
+  stats(): JitterBufferStats {
+    return { buffered: this.pending, playing: this.playing, ...this.counters };
+  }
+
+  private restart(packet: RtpPacket): void {
+    if (this.ssrc !== undefined) {
+      this.counters.restarts++;
+    }
+    this.clearSlots();
+    this.ssrc = packet.ssrc;
+    this.highest = FIRST_CYCLE + packet.sequenceNumber;
+    // Nothing played yet: packets reordered ahead of this first one are still welcome, as far as the ring reaches.
+    this.played = this.highest - CAPACITY + 1;
+    this.playing = false;
+    this.prefillTicks = 0;
+    this.restartCandidate = -1;
+  }
+
+  private store(seq: number, packet: RtpPacket, playable: boolean): void {
+    const slot = seq & MASK;
+    this.slotSeq[slot] = seq;
+    this.slotFrame[slot] = {
+      lost: false,
+      payload: packet.payload,
+      payloadType: packet.payloadType,
+      sequenceNumber: packet.sequenceNumber,
+      timestamp: packet.timestamp,
+      marker: packet.marker,
+    };
+    this.slotPlayable[slot] = playable ? 1 : 0;
+    this.pending++;
+    if (seq > this.highest) {
+      this.highest = seq;
+    }
+  }
+
+  /** Drops pending packets up to and including `seq`, which becomes the last played. */
+  private skipTo(seq: number): void {
+    for (let s = this.played + 1; s <= seq && this.pending > 0; s++) {
+      const slot = s & MASK;
+      if (this.slotFrame[slot] !== undefined && this.slotSeq[slot] === s) {
+        this.slotFrame[slot] = undefined;
+        this.pending--;
+        this.counters.overflowDrops++;
+      }
+    }
+    this.played = seq;
+  }
+
+  private lowestPending(): number {
+    for (let s = this.played + 1; s <= this.highest; s++) {
+      const slot = s & MASK;
+      if (this.slotFrame[slot] !== undefined && this.slotSeq[slot] === s) {
+        return s;
+      }
+    }
+    return this.highest;
+  }
+
+  private clearSlots(): void {
+    this.slotSeq.fill(Number.NaN);
+    this.slotFrame.fill(undefined);
+    this.pending = 0;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Adaptive noise floor, one value per band, in dB: slow rise, fast fall.
+ *
+ * The floor is a quantile tracker: each frame above it lifts it by a small fixed step, each frame below it lowers
+ * it by a larger one, so in steady noise it settles on the level that `rise / (rise + fall)` of the frames fall
+ * under (a third with the defaults), about a decibel under the median. A frame far below the floor (the
+ * background got quieter) pulls it down by a share of the gap at once. Speech, which only ever adds power,
+ * barely moves it, while the floor still learns a louder background within seconds. A sliding-window minimum backs it up: if a band never came down to its floor
+ * during the whole window, the background itself got louder (a car passing, the caller walking into a street)
+ * and the floor jumps to that minimum instead of climbing for tens of seconds while the VAD reports speech.
+ */
+import { FRAME_MS } from '../media-types.js';
+
+export interface NoiseFloorOptions {
+  /** How fast the floor climbs towards a louder background outside speech, dB/s. @default 3 */
+  riseDbPerSecond: number;
+  /**
+   * Factor on every step while the detector is in speech, so that the floor neither learns the speech nor
+   * drifts down in the pauses between words (rise and fall are slowed alike, keeping the same quantile).
+   * @default 0.15
+   */
+  inSpeechRate: number;
+  /** How fast the floor comes down when frames are below it, dB/s. @default 6 */
+  fallDbPerSecond: number;
+  /** A frame this far below the floor makes it drop by `fastFallRate` of the gap at once, dB. @default 8 */
+  fastFallBelowDb: number;
+  /** Share of the gap closed in one frame by a fast fall (0-1]. @default 0.25 */
+  fastFallRate: number;
+  /** Length of the sliding minimum that bounds how far the floor may lag a louder background, ms. @default 2500 */
+  minimumWindowMs: number;
+  /** No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech. @default -75 */
+  lowestFloorDbfs: number;
+}
+
+export const DEFAULT_NOISE_FLOOR_OPTIONS: Readonly<NoiseFloorOptions> = Object.freeze({
+  riseDbPerSecond: 3,
+  inSpeechRate: 0.15,
+  fallDbPerSecond: 6,
+  fastFallBelowDb: 8,
+  fastFallRate: 0.25,
+  minimumWindowMs: 2500,
+  lowestFloorDbfs: -75,
+});
+
+/** The sliding minimum is kept per sub-window so that each frame costs O(bands), not O(window). */
+const SUB_WINDOWS = 5;
+
+export class NoiseFloorTracker {
+  private readonly options: Readonly<NoiseFloorOptions>;
+  private readonly floor: Float64Array;
+  private readonly subWindowMin: Float64Array[];
+  private readonly currentMin: Float64Array;
+  private readonly framesPerSubWindow: number;
+  private framesInSubWindow = 0;
+  private filledSubWindows = 0;
+  private subWindowIndex = 0;
+  private initialized = false;
+
+  constructor(
+    readonly bandCount: number,
+    options: Partial<NoiseFloorOptions> = {},
+  ) {
+    this.options = Object.freeze({ ...DEFAULT_NOISE_FLOOR_OPTIONS, ...options });
+    if (!(this.options.fastFallRate > 0 && this.options.fastFallRate <= 1)) {
+      throw new RangeError('noise floor fastFallRate must be in (0, 1]');
+    }
+    this.floor = new Float64Array(bandCount).fill(this.options.lowestFloorDbfs);
+    this.subWindowMin = Array.from({ length: SUB_WINDOWS }, () => new Float64Array(bandCount).fill(Infinity));
+    this.currentMin = new Float64Array(bandCount).fill(Infinity);
+    this.framesPerSubWindow = Math.max(1, Math.round(this.options.minimumWindowMs / FRAME_MS / SUB_WINDOWS));
+  }
+
+  /** Current floor of band `band`, dBFS. */
+  floorDb(band: number): number {
+    return this.floor[band] ?? this.options.lowestFloorDbfs;
+  }
+
+  /** Whether at least one frame has been learnt. */
+  get ready(): boolean {
+    return this.initialized;
+  }
+
+  /** Learns one frame of band levels (dBFS). `inSpeech` selects the slower rise. */
+  update(levelsDb: Float64Array, inSpeech: boolean): void {
+    const { lowestFloorDbfs, fastFallBelowDb, fastFallRate } = this.options;
+    if (!this.initialized) {
+      for (let b = 0; b < this.bandCount; b++) {
+        this.floor[b] = Math.max(lowestFloorDbfs, levelsDb[b]!);
+      }
+      this.initialized = true;
+    }
+    const rate = inSpeech ? this.options.inSpeechRate : 1;
+    const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
+    const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
+    for (let b = 0; b < this.bandCount; b++) {
+      const level = levelsDb[b]!;
+      const floor = this.floor[b]!;
+      const gap = level - floor;
+      let next: number;
+      if (gap >= 0) {
+        next = floor + Math.min(gap, risePerFrame);
+      } else if (gap > -fastFallBelowDb) {
+        next = floor + Math.max(gap, -fallPerFrame);
+      } else {
+        next = floor + Math.min(gap * fastFallRate, -fallPerFrame);
+      }
+      this.floor[b] = Math.max(lowestFloorDbfs, next);
+      if (level < this.currentMin[b]!) {
+        this.currentMin[b] = level;
+      }
+    }
+    this.advanceWindow();
+  }
+
+  /** Closes a sub-window when full; once the window is full, lifts floors that sit below its minimum. */
+  private advanceWindow(): void {
+    this.framesInSubWindow++;
+    if (this.framesInSubWindow < this.framesPerSubWindow) {
+      return;
+    }
+    this.framesInSubWindow = 0;
+    this.subWindowMin[this.subWindowIndex]!.set(this.currentMin);
+    this.currentMin.fill(Infinity);
+    this.subWindowIndex = (this.subWindowIndex + 1) % SUB_WINDOWS;
+    this.filledSubWindows = Math.min(SUB_WINDOWS, this.filledSubWindows + 1);
+    if (this.filledSubWindows < SUB_WINDOWS) {
+      return;
+    }
+    for (let b = 0; b < this.bandCount; b++) {
+      let windowMin = Infinity;
+      for (const sub of this.subWindowMin) {
+        windowMin = Math.min(windowMin, sub[b]!);
+      }
+      if (windowMin > this.floor[b]!) {
+        this.floor[b] = windowMin;
+      }
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Frame-based voice activity detector for 20 ms, 8 kHz, 16-bit frames.
+ *
+ * Per frame: band powers (`BandEnergyAnalyzer`), each compared with its adaptive noise floor
+ * (`NoiseFloorTracker`); the frame's score is the mean over bands of the band SNR in dB beyond `bandMarginDb`, so a sound
+ * that lifts a few formant bands well above the background scores high while broadband noise that merely
+ * fluctuates scores near zero. A frame is active when its score passes `thresholdDb` (lowered by
+ * `hysteresisDb` while in speech, to keep weak word endings) and its level passes `minLevelDbfs`.
+ * Speech starts after `onsetMs` of consecutive active frames and ends after `hangoverMs` without one.
+ *
+ * Pure and deterministic: one call per frame, no timers; time is the frame count.
+ */
+import { FRAME_MS, type PcmFrame } from '../media-types.js';
+import { BandEnergyAnalyzer, DEFAULT_VAD_BAND_EDGES_HZ } from './band-energy-analyzer.js';
+import { DEFAULT_NOISE_FLOOR_OPTIONS, NoiseFloorTracker, type NoiseFloorOptions } from './noise-floor-tracker.js';
+
+export interface VadOptions {
+  /** Mean positive band SNR (dB) a frame needs to count as voiced. @default 3.5 */
+  thresholdDb: number;
+  /** How much lower the threshold is while already in speech, dB. @default 1 */
+  hysteresisDb: number;
+  /** Frames quieter than this never count as speech, dBFS (re. a full-scale sine). @default -55 */
+  minLevelDbfs: number;
+  /** Consecutive active time needed to declare speech, ms (a multiple of 20). @default 60 */
+  onsetMs: number;
+  /** Inactive time after which speech is over, ms (a multiple of 20). @default 300 */
+  hangoverMs: number;
+  /** Band edges in Hz. @default DEFAULT_VAD_BAND_EDGES_HZ */
+  bandEdgesHz: readonly number[];
+  /**
+   * Each band counts only by how much its SNR exceeds this margin, dB: background noise fluctuates a few dB
+   * around its floor in every band, speech lifts some bands by 10-30 dB. @default 3
+   */
+  bandMarginDb: number;
+  /** Positive band SNRs are capped at this value so one very loud band cannot carry a frame alone, dB. @default 30 */
+  maxBandSnrDb: number;
+  /** Noise floor behaviour. */
+  noiseFloor: Partial<NoiseFloorOptions>;
+}
+
+export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
+  thresholdDb: 3.5,
+  hysteresisDb: 1,
+  minLevelDbfs: -55,
+  onsetMs: 60,
+  hangoverMs: 300,
+  bandEdgesHz: DEFAULT_VAD_BAND_EDGES_HZ,
+  bandMarginDb: 3,
+  maxBandSnrDb: 30,
+  noiseFloor: DEFAULT_NOISE_FLOOR_OPTIONS,
+});
+
+export type VadTransition = 'speech-start' | 'speech-end';
+
+export interface VadFrameResult {
+  /** 0-based index of this frame since construction or `reset()`. */
+  readonly frameIndex: number;
+  /** This frame alone passed the thresholds. */
+  readonly active: boolean;
+  /** Smoothed state after this frame. */
+  readonly inSpeech: boolean;
+  /** Set on the frame that confirmed an onset or ended the hangover. */
+  readonly transition: VadTransition | undefined;
+  /**
+   * For `speech-start`: index of the first frame of the onset run (speech began `frameIndex - boundaryFrame`
+   * frames ago). For `speech-end`: index of the last active frame. Otherwise -1.
+   */
+  readonly boundaryFrame: number;
+  /** Mean positive band SNR, dB. */
+  readonly scoreDb: number;
+  /** In-band level of the frame, dBFS. */
+  readonly levelDbfs: number;
+}
+
+/** Power of a full-scale sine, the 0 dBFS reference. */
+const FULL_SCALE_POWER = (32767 * 32767) / 2;
+/** Keeps log10 finite on digital silence. */
+const POWER_EPSILON = FULL_SCALE_POWER * 1e-12;
+
+function toDbfs(power: number): number {
+  return 10 * Math.log10((power + POWER_EPSILON) / FULL_SCALE_POWER);
+}
+
+export class VoiceActivityDetector {
+  readonly options: Readonly<VadOptions>;
+  private readonly analyzer: BandEnergyAnalyzer;
+  private noise: NoiseFloorTracker;
+  private readonly bandPower: Float64Array;
+  private readonly bandLevelDb: Float64Array;
+  private readonly onsetFrames: number;
+  private readonly hangoverFrames: number;
+  private frameIndex = -1;
+  private speech = false;
+  private activeRun = 0;
+  private inactiveRun = 0;
+  private lastActiveFrame = -1;
+
+  constructor(options: Partial<VadOptions> = {}) {
+    this.options = Object.freeze({
+      ...DEFAULT_VAD_OPTIONS,
+      ...options,
+      noiseFloor: Object.freeze({ ...DEFAULT_NOISE_FLOOR_OPTIONS, ...options.noiseFloor }),
+    });
+    this.analyzer = new BandEnergyAnalyzer(this.options.bandEdgesHz);
+    this.noise = new NoiseFloorTracker(this.analyzer.bandCount, this.options.noiseFloor);
+    this.bandPower = new Float64Array(this.analyzer.bandCount);
+    this.bandLevelDb = new Float64Array(this.analyzer.bandCount);
+    this.onsetFrames = Math.max(1, Math.round(this.options.onsetMs / FRAME_MS));
+    this.hangoverFrames = Math.max(1, Math.round(this.options.hangoverMs / FRAME_MS));
+  }
+
+  /** True between a `speech-start` and the following `speech-end`. */
+  get inSpeech(): boolean {
+    return this.speech;
+  }
+
+  /** Frames processed since construction or `reset()`. */
+  get framesProcessed(): number {
+    return this.frameIndex + 1;
+  }
+
+  /** Forgets everything, including the learnt noise floor. */
+  reset(): void {
+    this.noise = new NoiseFloorTracker(this.analyzer.bandCount, this.options.noiseFloor);
+    this.frameIndex = -1;
+    this.speech = false;
+    this.activeRun = 0;
+    this.inactiveRun = 0;
+    this.lastActiveFrame = -1;
+  }
+
+  process(frame: PcmFrame): VadFrameResult {
+    this.frameIndex++;
+    const total = this.analyzer.analyze(frame, this.bandPower);
+    const levelDbfs = toDbfs(total);
+    for (let b = 0; b < this.analyzer.bandCount; b++) {
+      this.bandLevelDb[b] = toDbfs(this.bandPower[b]!);
+    }
+    // Score against the floor learnt from past frames only, then let this frame teach the floor.
+    const scoreDb = this.noise.ready ? this.score() : 0;
+    const threshold = this.speech ? this.options.thresholdDb - this.options.hysteresisDb : this.options.thresholdDb;
+    const active = this.noise.ready && scoreDb >= threshold && levelDbfs >= this.options.minLevelDbfs;
+    this.noise.update(this.bandLevelDb, this.speech);
+
+    let transition: VadTransition | undefined;
+    let boundaryFrame = -1;
+    if (active) {
+      this.activeRun++;
+      this.inactiveRun = 0;
+      this.lastActiveFrame = this.frameIndex;
+      if (!this.speech && this.activeRun >= this.onsetFrames) {
+        this.speech = true;
+        transition = 'speech-start';
+        boundaryFrame = this.frameIndex - this.activeRun + 1;
+      }
+    } else {
+      this.activeRun = 0;
+      this.inactiveRun++;
+      if (this.speech && this.inactiveRun >= this.hangoverFrames) {
+        this.speech = false;
+        transition = 'speech-end';
+        boundaryFrame = this.lastActiveFrame;
+      }
+    }
+    return {
+      frameIndex: this.frameIndex,
+      active,
+      inSpeech: this.speech,
+      transition,
+      boundaryFrame,
+      scoreDb,
+      levelDbfs,
+    };
+  }
+
+  private score(): number {
+    const { bandMarginDb, maxBandSnrDb } = this.options;
+    let sum = 0;
+    for (let b = 0; b < this.analyzer.bandCount; b++) {
+      const snr = this.bandLevelDb[b]! - this.noise.floorDb(b);
+      if (snr > bandMarginDb) {
+        sum += Math.min(snr, maxBandSnrDb) - bandMarginDb;
+      }
+    }
+    return sum / this.analyzer.bandCount;
+  }
+}

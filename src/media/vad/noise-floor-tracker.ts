@@ -28,6 +28,12 @@ export interface NoiseFloorOptions {
   fastFallRate: number;
   /** Length of the sliding minimum that bounds how far the floor may lag a louder background, ms. @default 2500 */
   minimumWindowMs: number;
+  /**
+   * The levels the floor learns from are first smoothed over time (one-pole, in power) with this factor per
+   * frame (0 = none): brief dips between syllables of background talkers then do not drag the floor down.
+   * @default 0.7
+   */
+  smoothing: number;
   /** No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech. @default -75 */
   lowestFloorDbfs: number;
 }
@@ -39,6 +45,7 @@ export const DEFAULT_NOISE_FLOOR_OPTIONS: Readonly<NoiseFloorOptions> = Object.f
   fastFallBelowDb: 8,
   fastFallRate: 0.25,
   minimumWindowMs: 2500,
+  smoothing: 0.7,
   lowestFloorDbfs: -75,
 });
 
@@ -48,6 +55,8 @@ const SUB_WINDOWS = 5;
 export class NoiseFloorTracker {
   private readonly options: Readonly<NoiseFloorOptions>;
   private readonly floor: Float64Array;
+  /** Smoothed band power (linear, relative to full scale). */
+  private readonly smoothed: Float64Array;
   private readonly subWindowMin: Float64Array[];
   private readonly currentMin: Float64Array;
   private readonly framesPerSubWindow: number;
@@ -65,6 +74,7 @@ export class NoiseFloorTracker {
       throw new RangeError('noise floor fastFallRate must be in (0, 1]');
     }
     this.floor = new Float64Array(bandCount).fill(this.options.lowestFloorDbfs);
+    this.smoothed = new Float64Array(bandCount);
     this.subWindowMin = Array.from({ length: SUB_WINDOWS }, () => new Float64Array(bandCount).fill(Infinity));
     this.currentMin = new Float64Array(bandCount).fill(Infinity);
     this.framesPerSubWindow = Math.max(1, Math.round(this.options.minimumWindowMs / FRAME_MS / SUB_WINDOWS));
@@ -83,9 +93,11 @@ export class NoiseFloorTracker {
   /** Learns one frame of band levels (dBFS). `inSpeech` selects the slower rise. */
   update(levelsDb: Float64Array, inSpeech: boolean): void {
     const { lowestFloorDbfs, fastFallBelowDb, fastFallRate } = this.options;
+    const { smoothing } = this.options;
     if (!this.initialized) {
       for (let b = 0; b < this.bandCount; b++) {
         this.floor[b] = Math.max(lowestFloorDbfs, levelsDb[b]!);
+        this.smoothed[b] = 10 ** (levelsDb[b]! / 10);
       }
       this.initialized = true;
     }
@@ -93,7 +105,9 @@ export class NoiseFloorTracker {
     const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
     const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
     for (let b = 0; b < this.bandCount; b++) {
-      const level = levelsDb[b]!;
+      const power = smoothing * this.smoothed[b]! + (1 - smoothing) * 10 ** (levelsDb[b]! / 10);
+      this.smoothed[b] = power;
+      const level = 10 * Math.log10(power);
       const floor = this.floor[b]!;
       const gap = level - floor;
       let next: number;

@@ -19,6 +19,7 @@ export interface HarnessOverrides {
   rateLimit?: SipEngineOptions['protection']['rateLimit'];
   acl?: string[];
   transports?: ('udp' | 'tcp')[];
+  maxMessageSize?: number;
 }
 
 export async function startEngine(o: HarnessOverrides = {}): Promise<EngineUnderTest> {
@@ -30,7 +31,7 @@ export async function startEngine(o: HarnessOverrides = {}): Promise<EngineUnder
       transports: o.transports ?? ['udp', 'tcp'],
       externalAddress: null,
       timers: { t1: o.t1 ?? 500, t2: 4000, t4: 5000 },
-      maxMessageSize: 65535,
+      maxMessageSize: o.maxMessageSize ?? 65535,
       udpReceiveBufferBytes: 1 << 20,
       tcpIdleTimeoutMs: 60_000,
       userAgent: 'Aiguilleur-test',

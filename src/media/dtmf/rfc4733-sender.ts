@@ -72,9 +72,10 @@ export class Rfc4733Sender {
   enqueue(digits: string, options: DtmfSendOptions = {}): void {
     const durationMs = options.durationMs ?? 100;
     const pauseMs = options.pauseMs ?? 60;
-    if (!(durationMs > 0) || durationMs * (this.unitsPerTick / this.tickMs) > MAX_EVENT_DURATION) {
-      // Longer presses would need the segments of RFC 4733 §2.5.1.3; no IVR sends keys that long.
-      throw new RangeError(`DTMF duration ${durationMs} ms is outside (0, 8190]`);
+    const ticks = Math.max(2, Math.ceil(durationMs / this.tickMs));
+    if (!(durationMs > 0) || ticks * this.unitsPerTick > MAX_EVENT_DURATION) {
+      // Longer presses would need the segments of RFC 4733 §2.5.1.3; no IVR holds a key for 8 s.
+      throw new RangeError(`DTMF duration ${durationMs} ms is out of range`);
     }
     const queued: QueuedDigit[] = [];
     for (const digit of digits) {
@@ -84,7 +85,7 @@ export class Rfc4733Sender {
       }
       queued.push({
         event,
-        ticks: Math.max(2, Math.ceil(durationMs / this.tickMs)),
+        ticks,
         pauseTicks: Math.max(0, Math.ceil(pauseMs / this.tickMs)),
       });
     }

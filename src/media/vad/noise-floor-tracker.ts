@@ -34,6 +34,13 @@ export interface NoiseFloorOptions {
    * @default 0.7
    */
   smoothing: number;
+  /**
+   * How fast the spread estimate (median distance of a frame's level from the floor) moves, dB/s.
+   * @default 2
+   */
+  spreadDbPerSecond: number;
+  /** Spread assumed before any frame was seen, dB. @default 3 */
+  initialSpreadDb: number;
   /** No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech. @default -75 */
   lowestFloorDbfs: number;
 }
@@ -46,6 +53,8 @@ export const DEFAULT_NOISE_FLOOR_OPTIONS: Readonly<NoiseFloorOptions> = Object.f
   fastFallRate: 0.25,
   minimumWindowMs: 2500,
   smoothing: 0.7,
+  spreadDbPerSecond: 2,
+  initialSpreadDb: 3,
   lowestFloorDbfs: -75,
 });
 
@@ -57,6 +66,7 @@ export class NoiseFloorTracker {
   private readonly floor: Float64Array;
   /** Smoothed band power (linear, relative to full scale). */
   private readonly smoothed: Float64Array;
+  private readonly spread: Float64Array;
   private readonly subWindowMin: Float64Array[];
   private readonly currentMin: Float64Array;
   private readonly framesPerSubWindow: number;
@@ -75,6 +85,7 @@ export class NoiseFloorTracker {
     }
     this.floor = new Float64Array(bandCount).fill(this.options.lowestFloorDbfs);
     this.smoothed = new Float64Array(bandCount);
+    this.spread = new Float64Array(bandCount).fill(this.options.initialSpreadDb);
     this.subWindowMin = Array.from({ length: SUB_WINDOWS }, () => new Float64Array(bandCount).fill(Infinity));
     this.currentMin = new Float64Array(bandCount).fill(Infinity);
     this.framesPerSubWindow = Math.max(1, Math.round(this.options.minimumWindowMs / FRAME_MS / SUB_WINDOWS));
@@ -83,6 +94,14 @@ export class NoiseFloorTracker {
   /** Current floor of band `band`, dBFS. */
   floorDb(band: number): number {
     return this.floor[band] ?? this.options.lowestFloorDbfs;
+  }
+
+  /**
+   * Median distance of a band's frame level from its floor, dB: about 2 dB for steady hiss, much more for
+   * fluctuating backgrounds such as other people talking.
+   */
+  spreadDb(band: number): number {
+    return this.spread[band] ?? this.options.initialSpreadDb;
   }
 
   /** Whether at least one frame has been learnt. */
@@ -104,12 +123,15 @@ export class NoiseFloorTracker {
     const rate = inSpeech ? this.options.inSpeechRate : 1;
     const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
     const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
+    const spreadStep = (rate * this.options.spreadDbPerSecond * FRAME_MS) / 1000;
     for (let b = 0; b < this.bandCount; b++) {
       const power = smoothing * this.smoothed[b]! + (1 - smoothing) * 10 ** (levelsDb[b]! / 10);
       this.smoothed[b] = power;
       const level = 10 * Math.log10(power);
       const floor = this.floor[b]!;
       const gap = level - floor;
+      const distance = Math.abs(Math.max(levelsDb[b]!, lowestFloorDbfs) - floor);
+      this.spread[b] = Math.max(0, this.spread[b]! + (distance > this.spread[b]! ? spreadStep : -spreadStep));
       let next: number;
       if (gap >= 0) {
         next = floor + Math.min(gap, risePerFrame);

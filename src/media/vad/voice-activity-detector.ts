@@ -32,6 +32,8 @@ export interface VadOptions {
    * around its floor in every band, speech lifts some bands by 10-30 dB. @default 3
    */
   bandMarginDb: number;
+  /** Each band's margin also grows by this many times the band's spread (`NoiseFloorTracker.spreadDb`). @default 1 */
+  spreadWeight: number;
   /** Positive band SNRs are capped at this value so one very loud band cannot carry a frame alone, dB. @default 30 */
   maxBandSnrDb: number;
   /** Noise floor behaviour. */
@@ -46,6 +48,7 @@ export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
   hangoverMs: 300,
   bandEdgesHz: DEFAULT_VAD_BAND_EDGES_HZ,
   bandMarginDb: 3,
+  spreadWeight: 1,
   maxBandSnrDb: 30,
   noiseFloor: DEFAULT_NOISE_FLOOR_OPTIONS,
 });
@@ -174,12 +177,13 @@ export class VoiceActivityDetector {
   }
 
   private score(): number {
-    const { bandMarginDb, maxBandSnrDb } = this.options;
+    const { bandMarginDb, spreadWeight, maxBandSnrDb } = this.options;
     let sum = 0;
     for (let b = 0; b < this.analyzer.bandCount; b++) {
-      const snr = this.bandLevelDb[b]! - this.noise.floorDb(b);
-      if (snr > bandMarginDb) {
-        sum += Math.min(snr, maxBandSnrDb) - bandMarginDb;
+      const snr = Math.min(this.bandLevelDb[b]! - this.noise.floorDb(b), maxBandSnrDb);
+      const margin = bandMarginDb + spreadWeight * this.noise.spreadDb(b);
+      if (snr > margin) {
+        sum += snr - margin;
       }
     }
     return sum / this.analyzer.bandCount;

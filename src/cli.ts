@@ -18,6 +18,9 @@ Commands:
                                  SIGTERM/SIGINT drain live calls first; a second SIGINT exits at once.
   config check [--config FILE]   validate the configuration; print it resolved, secrets masked.
                                  Exits 1 and lists every problem when it is invalid.
+  prompts render [--lang LANG] [--force] [--prompts DIR]
+                                 render prompt texts (DIR/<lang>.json, default ./prompts) to 8 kHz WAV
+                                 with espeak-ng; only new or changed prompts unless --force.
   version                        print the version.
   help                           print this help.
 
@@ -50,6 +53,9 @@ async function runCli(argv: string[]): Promise<number> {
       strict: true,
       options: {
         config: { type: 'string', short: 'c' },
+        lang: { type: 'string' },
+        force: { type: 'boolean' },
+        prompts: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,6 +83,16 @@ async function runCli(argv: string[]): Promise<number> {
     }
     case 'config check':
       return checkConfig(values.config);
+    case 'prompts render': {
+      const { runPromptsRender } = await import('./speech/prompts/prompts-render-command.js');
+      await runPromptsRender({
+        directory: values.prompts ?? 'prompts',
+        language: values.lang,
+        force: values.force === true,
+        print: out,
+      });
+      return EXIT_OK;
+    }
     case '':
       fail(`missing command\n\n${USAGE}`);
       return EXIT_USAGE;

@@ -69,8 +69,7 @@ function alawValueOf(code: number): number {
   const plain = code ^ ALAW_EVEN_BITS;
   const segment = (plain >> 4) & 0x07;
   const mantissa = plain & 0x0f;
-  const magnitude13 =
-    segment === 0 ? (mantissa << 1) + 1 : (((mantissa + 16) << 1) + 1) << (segment - 1);
+  const magnitude13 = segment === 0 ? (mantissa << 1) + 1 : (((mantissa + 16) << 1) + 1) << (segment - 1);
   const value = magnitude13 << 3;
   return plain & 0x80 ? value : -value;
 }

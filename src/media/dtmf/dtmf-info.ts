@@ -53,9 +53,7 @@ function parseDtmfRelay(body: string): DtmfEvent | undefined {
   if (digit === undefined) {
     return undefined;
   }
-  return durationMs === undefined
-    ? { digit, source: 'sip-info' }
-    : { digit, source: 'sip-info', durationMs };
+  return durationMs === undefined ? { digit, source: 'sip-info' } : { digit, source: 'sip-info', durationMs };
 }
 
 /**

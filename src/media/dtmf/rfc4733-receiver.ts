@@ -85,7 +85,14 @@ export class Rfc4733Receiver {
       }
     }
     if (active === undefined) {
-      active = { timestamp, event: packet.event, digit, duration: 0, earlierSegments: 0, lastPacketMs: nowMs };
+      active = {
+        timestamp,
+        event: packet.event,
+        digit,
+        duration: 0,
+        earlierSegments: 0,
+        lastPacketMs: nowMs,
+      };
       this.active = active;
       started = true;
       this.onDigitStart?.(digit);

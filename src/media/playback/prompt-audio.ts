@@ -4,7 +4,13 @@
  * call and per frame.
  */
 import { encoderFor } from '../codec/g711.js';
-import { FRAME_MS, SAMPLES_PER_FRAME, SAMPLE_RATE, type G711CodecName, type PcmFrame } from '../media-types.js';
+import {
+  FRAME_MS,
+  SAMPLES_PER_FRAME,
+  SAMPLE_RATE,
+  type G711CodecName,
+  type PcmFrame,
+} from '../media-types.js';
 
 export class PromptAudio {
   readonly language: string;

@@ -144,9 +144,13 @@ export class PromptCache implements PromptSource {
     try {
       bytes = await readFile(path);
     } catch (err) {
-      throw new AigError('AIG_ERR_PROMPT_NOT_FOUND', `${language}/${id} (${path}: ${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new AigError(
+        'AIG_ERR_PROMPT_NOT_FOUND',
+        `${language}/${id} (${path}: ${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
     try {
       const wav = readWav(bytes);

@@ -158,7 +158,10 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
         if (playback.waitedFrames * FRAME_MS > this.loadTimeoutMs) {
           this.skipItem(
             playback,
-            new AigError('AIG_ERR_PLAYBACK_TIMEOUT', `${describeItem(playback.items[playback.itemIndex]!)} after ${this.loadTimeoutMs} ms`),
+            new AigError(
+              'AIG_ERR_PLAYBACK_TIMEOUT',
+              `${describeItem(playback.items[playback.itemIndex]!)} after ${this.loadTimeoutMs} ms`,
+            ),
           );
           continue;
         }
@@ -178,7 +181,11 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
       this.lastFrame = frame;
       if (!playback.started) {
         playback.started = true;
-        this.safeEmit('started', { playback, item: playback.items[playback.itemIndex]!, itemIndex: playback.itemIndex });
+        this.safeEmit('started', {
+          playback,
+          item: playback.items[playback.itemIndex]!,
+          itemIndex: playback.itemIndex,
+        });
       }
       return frame;
     }
@@ -239,12 +246,19 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
       playback.states[index] = state;
     };
     const fail = (code: ErrorCode) => (err: unknown) => {
-      settle({ status: 'failed', error: isAigError(err) ? err : new AigError(code, describeItem(item), { cause: err }) });
+      settle({
+        status: 'failed',
+        error: isAigError(err) ? err : new AigError(code, describeItem(item), { cause: err }),
+      });
     };
     switch (item.kind) {
       case 'silence': {
         const frames = Math.ceil(item.ms / FRAME_MS);
-        settle({ status: 'ready', frames: new Array<PcmFrame>(frames).fill(this.silentFrame), prompt: undefined });
+        settle({
+          status: 'ready',
+          frames: new Array<PcmFrame>(frames).fill(this.silentFrame),
+          prompt: undefined,
+        });
         return;
       }
       case 'pcm':
@@ -253,17 +267,26 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
       case 'prompt':
         this.prompts
           .load(item.language ?? playback.language, item.id)
-          .then((audio) => settle({ status: 'ready', frames: audio.frames, prompt: audio }), fail('AIG_ERR_PROMPT_NOT_FOUND'));
+          .then(
+            (audio) => settle({ status: 'ready', frames: audio.frames, prompt: audio }),
+            fail('AIG_ERR_PROMPT_NOT_FOUND'),
+          );
         return;
       case 'tts': {
         if (this.synthesizer === undefined) {
           fail('AIG_ERR_TTS_UNAVAILABLE')(new AigError('AIG_ERR_TTS_UNAVAILABLE', describeItem(item)));
           return;
         }
-        const options = { language: item.language ?? playback.language, ...(item.voice === undefined ? {} : { voice: item.voice }) };
+        const options = {
+          language: item.language ?? playback.language,
+          ...(item.voice === undefined ? {} : { voice: item.voice }),
+        };
         this.synthesizer
           .synthesize(item.text, options)
-          .then((pcm) => settle({ status: 'ready', frames: splitFrames(padToFrames(pcm)), prompt: undefined }), fail('AIG_ERR_TTS_FAILED'));
+          .then(
+            (pcm) => settle({ status: 'ready', frames: splitFrames(padToFrames(pcm)), prompt: undefined }),
+            fail('AIG_ERR_TTS_FAILED'),
+          );
         return;
       }
     }

@@ -110,7 +110,9 @@ export class JitterBuffer {
     const depth = options.depth ?? 3;
     const maxDepth = options.maxDepth ?? depth * 3;
     if (!Number.isInteger(depth) || depth < 1 || !Number.isInteger(maxDepth) || maxDepth < depth) {
-      throw new RangeError(`jitter buffer depth ${depth}/${maxDepth} must be integers with 1 ≤ depth ≤ maxDepth`);
+      throw new RangeError(
+        `jitter buffer depth ${depth}/${maxDepth} must be integers with 1 ≤ depth ≤ maxDepth`,
+      );
     }
     if (maxDepth >= CAPACITY) {
       throw new RangeError(`jitter buffer maxDepth must stay below ${CAPACITY}`);
@@ -185,7 +187,12 @@ export class JitterBuffer {
       this.playing = true;
     }
     if (this.highest - this.played > this.maxDepth) {
-      this.skipTo(this.highest - this.depth);
+      // Too much delay ahead: first skip the gap of missing packets (no point playing silence for them), then,
+      // if still too far behind, drop the oldest packets.
+      this.played = this.lowestPending() - 1;
+      if (this.highest - this.played > this.maxDepth) {
+        this.skipTo(this.highest - this.depth);
+      }
     }
     for (;;) {
       const next = this.played + 1;

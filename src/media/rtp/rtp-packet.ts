@@ -183,7 +183,8 @@ export function serializeRtp(init: RtpPacketInit): Buffer {
   const headerLength = RTP_HEADER_LENGTH + csrcs.length * 4 + (ext === undefined ? 0 : 4 + ext.data.length);
   const buf = Buffer.alloc(headerLength + init.payload.length + paddingLength);
   writeRtpHeader(buf, init);
-  buf[0] = (RTP_VERSION << 6) | (paddingLength > 0 ? 0x20 : 0) | (ext === undefined ? 0 : 0x10) | csrcs.length;
+  buf[0] =
+    (RTP_VERSION << 6) | (paddingLength > 0 ? 0x20 : 0) | (ext === undefined ? 0 : 0x10) | csrcs.length;
   let offset = RTP_HEADER_LENGTH;
   for (const csrc of csrcs) {
     buf.writeUInt32BE(csrc >>> 0, offset);

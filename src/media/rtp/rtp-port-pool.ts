@@ -54,7 +54,10 @@ export class RtpPortPool {
     this.first = min % 2 === 0 ? min : min + 1;
     this.last = max % 2 === 0 ? max - 2 : max - 1;
     if (this.last < this.first) {
-      throw new AigError('AIG_ERR_CONFIG_INVALID', `RTP port range ${min}-${max} holds no RTP/RTCP port pair`);
+      throw new AigError(
+        'AIG_ERR_CONFIG_INVALID',
+        `RTP port range ${min}-${max} holds no RTP/RTCP port pair`,
+      );
     }
     this.address = options.address ?? '0.0.0.0';
     this.cursor = this.first;

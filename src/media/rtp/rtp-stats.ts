@@ -182,7 +182,8 @@ export class RtpStats {
     this.expectedPrior = expected;
     this.receivedPrior = this.received;
     const lostInterval = expectedInterval - receivedInterval;
-    const fraction = expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval);
+    const fraction =
+      expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval);
     this.lastFraction = fraction / 256;
     return {
       ssrc: this.source,

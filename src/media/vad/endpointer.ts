@@ -24,6 +24,7 @@ export class Endpointer {
   private turn: Omit<TurnOptions, 'armNoInputTimer'>;
   /** When the no-input countdown started; undefined while it is not armed. */
   private noInputArmedAtMs: number | undefined;
+  private turnStartMs = 0;
   private utteranceStartMs = 0;
   /** Start of the VAD's current speech segment, kept even outside turns for a turn opened mid-speech. */
   private vadSpeechStartMs = 0;
@@ -42,12 +43,13 @@ export class Endpointer {
 
   /**
    * Opens a turn at `nowMs`. A turn already open is replaced. If the caller is already speaking, the next
-   * frame emits `speech-start` at once.
+   * frame emits `speech-start` at once, with the utterance starting at `nowMs`.
    */
   startTurn(nowMs: number, overrides: Partial<TurnOptions> = {}): void {
     const { armNoInputTimer = true, ...rest } = overrides;
     this.turn = { ...this.turnDefaults(), ...rest };
     this.currentState = 'waiting';
+    this.turnStartMs = nowMs;
     this.noInputArmedAtMs = armNoInputTimer ? nowMs : undefined;
   }
 
@@ -82,7 +84,9 @@ export class Endpointer {
         if (this.vad.inSpeech) {
           this.currentState = 'speaking';
           this.noInputArmedAtMs = undefined;
-          this.utteranceStartMs = this.vadSpeechStartMs;
+          // A caller already talking when the turn opened is heard from the turn's start: what came before
+          // belonged to the previous turn, and the maximum length counts from here.
+          this.utteranceStartMs = Math.max(this.vadSpeechStartMs, this.turnStartMs);
           return { type: 'speech-start', atMs: frameEndMs, utteranceStartMs: this.utteranceStartMs };
         }
         if (this.noInputArmedAtMs !== undefined && frameEndMs - this.noInputArmedAtMs >= this.turn.noInputTimeoutMs) {

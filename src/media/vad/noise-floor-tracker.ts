@@ -8,6 +8,9 @@
  * barely moves it, while the floor still learns a louder background within seconds. A sliding-window minimum backs it up: if a band never came down to its floor
  * during the whole window, the background itself got louder (a car passing, the caller walking into a street)
  * and the floor jumps to that minimum instead of climbing for tens of seconds while the VAD reports speech.
+ * Finally, speech is never steady: when, over `steadyWindowMs`, three bands in four stayed within
+ * `steadyRangeDb` (measured over 600 ms: 3-6 dB for hiss, 17 dB and more for espeak-ng speech), what is playing is a
+ * background (a noise that just began, a hum, a tone) and the floor is lifted to it at once.
  */
 import { FRAME_MS } from '../media-types.js';
 
@@ -41,6 +44,20 @@ export interface NoiseFloorOptions {
   spreadDbPerSecond: number;
   /** Spread assumed before any frame was seen, dB. @default 3 */
   initialSpreadDb: number;
+  /**
+   * For this long after the first frame the floor and spread move `warmUpRate` times faster, so the detector
+   * is usable within two seconds of the call's audio starting. @default 1500
+   */
+  warmUpMs: number;
+  /** @default 4 */
+  warmUpRate: number;
+  /**
+   * Length of the steadiness check, ms: longer than a held hesitation vowel ("euh..."), which would otherwise
+   * be taken for background. @default 1000
+   */
+  steadyWindowMs: number;
+  /** Range (max - min) under which a band counts as steady over the window, dB. @default 8 */
+  steadyRangeDb: number;
   /** No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech. @default -75 */
   lowestFloorDbfs: number;
 }
@@ -55,6 +72,10 @@ export const DEFAULT_NOISE_FLOOR_OPTIONS: Readonly<NoiseFloorOptions> = Object.f
   smoothing: 0.7,
   spreadDbPerSecond: 2,
   initialSpreadDb: 3,
+  warmUpMs: 1500,
+  warmUpRate: 4,
+  steadyWindowMs: 1000,
+  steadyRangeDb: 8,
   lowestFloorDbfs: -75,
 });
 
@@ -74,6 +95,14 @@ export class NoiseFloorTracker {
   private filledSubWindows = 0;
   private subWindowIndex = 0;
   private initialized = false;
+  private framesSeen = 0;
+  private readonly warmUpFrames: number;
+  /** Last `steadyFrames` smoothed band levels, ring buffer. */
+  private readonly recent: Float64Array[];
+  private recentIndex = 0;
+  /** Scratch: each band's minimum over the steadiness window. */
+  private readonly windowLow: Float64Array;
+  private readonly windowRange: Float64Array;
 
   constructor(
     readonly bandCount: number,
@@ -88,6 +117,11 @@ export class NoiseFloorTracker {
     this.spread = new Float64Array(bandCount).fill(this.options.initialSpreadDb);
     this.subWindowMin = Array.from({ length: SUB_WINDOWS }, () => new Float64Array(bandCount).fill(Infinity));
     this.currentMin = new Float64Array(bandCount).fill(Infinity);
+    this.warmUpFrames = Math.round(this.options.warmUpMs / FRAME_MS);
+    const steadyFrames = Math.max(2, Math.round(this.options.steadyWindowMs / FRAME_MS));
+    this.recent = Array.from({ length: steadyFrames }, () => new Float64Array(bandCount));
+    this.windowLow = new Float64Array(bandCount);
+    this.windowRange = new Float64Array(bandCount);
     this.framesPerSubWindow = Math.max(1, Math.round(this.options.minimumWindowMs / FRAME_MS / SUB_WINDOWS));
   }
 
@@ -120,7 +154,9 @@ export class NoiseFloorTracker {
       }
       this.initialized = true;
     }
-    const rate = inSpeech ? this.options.inSpeechRate : 1;
+    this.framesSeen++;
+    const rate =
+      (inSpeech ? this.options.inSpeechRate : 1) * (this.framesSeen <= this.warmUpFrames ? this.options.warmUpRate : 1);
     const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
     const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
     const spreadStep = (rate * this.options.spreadDbPerSecond * FRAME_MS) / 1000;
@@ -128,10 +164,14 @@ export class NoiseFloorTracker {
       const power = smoothing * this.smoothed[b]! + (1 - smoothing) * 10 ** (levelsDb[b]! / 10);
       this.smoothed[b] = power;
       const level = 10 * Math.log10(power);
+      this.recent[this.recentIndex]![b] = level;
       const floor = this.floor[b]!;
       const gap = level - floor;
-      const distance = Math.abs(Math.max(levelsDb[b]!, lowestFloorDbfs) - floor);
-      this.spread[b] = Math.max(0, this.spread[b]! + (distance > this.spread[b]! ? spreadStep : -spreadStep));
+      // Digital silence says nothing about how a real background fluctuates: it leaves the spread alone.
+      if (levelsDb[b]! > lowestFloorDbfs) {
+        const distance = Math.abs(levelsDb[b]! - floor);
+        this.spread[b] = Math.max(0, this.spread[b]! + (distance > this.spread[b]! ? spreadStep : -spreadStep));
+      }
       let next: number;
       if (gap >= 0) {
         next = floor + Math.min(gap, risePerFrame);
@@ -145,7 +185,39 @@ export class NoiseFloorTracker {
         this.currentMin[b] = level;
       }
     }
+    this.recentIndex = (this.recentIndex + 1) % this.recent.length;
+    if (this.framesSeen >= this.recent.length) {
+      this.liftToSteadyBackground();
+    }
     this.advanceWindow();
+  }
+
+  /** If most bands held steady over the recent window, the floor moves up to that background's minimum. */
+  private liftToSteadyBackground(): void {
+    let steadyBands = 0;
+    for (let b = 0; b < this.bandCount; b++) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const levels of this.recent) {
+        min = Math.min(min, levels[b]!);
+        max = Math.max(max, levels[b]!);
+      }
+      this.windowLow[b] = min;
+      this.windowRange[b] = max - min;
+      if (max - min <= this.options.steadyRangeDb) {
+        steadyBands++;
+      }
+    }
+    if (steadyBands * 4 < this.bandCount * 3) {
+      return;
+    }
+    for (let b = 0; b < this.bandCount; b++) {
+      if (this.windowLow[b]! > this.floor[b]!) {
+        this.floor[b] = this.windowLow[b]!;
+        // Half the smoothed range is about the median distance of raw frames from the floor.
+        this.spread[b] = Math.max(this.spread[b]!, this.windowRange[b]! / 2);
+      }
+    }
   }
 
   /** Closes a sub-window when full; once the window is full, lifts floors that sit below its minimum. */

@@ -15,9 +15,9 @@ import { BandEnergyAnalyzer, DEFAULT_VAD_BAND_EDGES_HZ } from './band-energy-ana
 import { DEFAULT_NOISE_FLOOR_OPTIONS, NoiseFloorTracker, type NoiseFloorOptions } from './noise-floor-tracker.js';
 
 export interface VadOptions {
-  /** Mean positive band SNR (dB) a frame needs to count as voiced. @default 3.5 */
+  /** Score (dB, see `bandMarginDb`) a frame needs to count as voiced. @default 1.2 */
   thresholdDb: number;
-  /** How much lower the threshold is while already in speech, dB. @default 1 */
+  /** How much lower the threshold is while already in speech, dB. @default 0.3 */
   hysteresisDb: number;
   /** Frames quieter than this never count as speech, dBFS (re. a full-scale sine). @default -55 */
   minLevelDbfs: number;
@@ -29,10 +29,10 @@ export interface VadOptions {
   bandEdgesHz: readonly number[];
   /**
    * Each band counts only by how much its SNR exceeds this margin, dB: background noise fluctuates a few dB
-   * around its floor in every band, speech lifts some bands by 10-30 dB. @default 3
+   * around its floor in every band, speech lifts some bands by 10-30 dB. @default 0
    */
   bandMarginDb: number;
-  /** Each band's margin also grows by this many times the band's spread (`NoiseFloorTracker.spreadDb`). @default 1 */
+  /** Each band's margin also grows by this many times the band's spread (`NoiseFloorTracker.spreadDb`). @default 1.75 */
   spreadWeight: number;
   /** Positive band SNRs are capped at this value so one very loud band cannot carry a frame alone, dB. @default 30 */
   maxBandSnrDb: number;
@@ -41,14 +41,14 @@ export interface VadOptions {
 }
 
 export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
-  thresholdDb: 3.5,
-  hysteresisDb: 1,
+  thresholdDb: 1.2,
+  hysteresisDb: 0.3,
   minLevelDbfs: -55,
   onsetMs: 60,
   hangoverMs: 300,
   bandEdgesHz: DEFAULT_VAD_BAND_EDGES_HZ,
-  bandMarginDb: 3,
-  spreadWeight: 1,
+  bandMarginDb: 0,
+  spreadWeight: 1.75,
   maxBandSnrDb: 30,
   noiseFloor: DEFAULT_NOISE_FLOOR_OPTIONS,
 });
@@ -69,7 +69,7 @@ export interface VadFrameResult {
    * frames ago). For `speech-end`: index of the last active frame. Otherwise -1.
    */
   readonly boundaryFrame: number;
-  /** Mean positive band SNR, dB. */
+  /** Mean band SNR beyond the band margins, dB. */
   readonly scoreDb: number;
   /** In-band level of the frame, dBFS. */
   readonly levelDbfs: number;

@@ -39,7 +39,10 @@ export interface EspeakTtsOptions {
   loadWasm?: () => Promise<EspeakWasmFactory>;
 }
 
-export const DEFAULT_ESPEAK_VOICES: Readonly<Record<string, string>> = Object.freeze({ fr: 'fr', en: 'en-us' });
+export const DEFAULT_ESPEAK_VOICES: Readonly<Record<string, string>> = Object.freeze({
+  fr: 'fr',
+  en: 'en-us',
+});
 
 const WASM_OUTPUT = '/tmp/aiguilleur-tts.wav';
 const MAX_STDERR = 4096;
@@ -117,7 +120,7 @@ export class EspeakTtsProvider implements TtsProvider {
     }
     try {
       const factory = await (options.loadWasm ?? importWasmPackage)();
-      return new EspeakTtsProvider('wasm', 'wasm', factory, options);
+      return new EspeakTtsProvider('wasm', 'unknown', factory, options);
     } catch (err) {
       throw new AigError(
         'AIG_ERR_TTS_UNAVAILABLE',
@@ -143,7 +146,8 @@ export class EspeakTtsProvider implements TtsProvider {
     this.voices = options.voices ?? DEFAULT_ESPEAK_VOICES;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.limit = new ConcurrencyLimit(options.maxConcurrent ?? availableParallelism());
-    this.id = `espeak-ng/${version}/${engine}/s${this.speed}`;
+    this.id =
+      engine === 'binary' ? `espeak-ng/${version}/binary/s${this.speed}` : `espeak-ng/wasm/s${this.speed}`;
   }
 
   voiceFor(language: string): string {
@@ -164,9 +168,13 @@ export class EspeakTtsProvider implements TtsProvider {
       const audio = readWav(wav);
       return toTelephonyPcm(audio.samples, audio.sampleRate);
     } catch (err) {
-      throw new AigError('AIG_ERR_TTS_FAILED', `espeak-ng produced unreadable audio (${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new AigError(
+        'AIG_ERR_TTS_FAILED',
+        `espeak-ng produced unreadable audio (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -189,7 +197,9 @@ export class EspeakTtsProvider implements TtsProvider {
       });
       child.on('error', (err) => {
         clearTimeout(timer);
-        reject(new AigError('AIG_ERR_TTS_FAILED', `cannot run "${this.binary}": ${err.message}`, { cause: err }));
+        reject(
+          new AigError('AIG_ERR_TTS_FAILED', `cannot run "${this.binary}": ${err.message}`, { cause: err }),
+        );
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
@@ -214,7 +224,8 @@ export class EspeakTtsProvider implements TtsProvider {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new AigError('AIG_ERR_TTS_FAILED', `espeak-ng (wasm) timed out after ${this.timeoutMs} ms`)),
+        () =>
+          reject(new AigError('AIG_ERR_TTS_FAILED', `espeak-ng (wasm) timed out after ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
     });
@@ -233,7 +244,9 @@ export class EspeakTtsProvider implements TtsProvider {
         throw err;
       }
       const detail = messages.join(' ').trim() || (err as Error).message;
-      throw new AigError('AIG_ERR_TTS_FAILED', `espeak-ng (wasm) voice "${voice}": ${detail}`, { cause: err });
+      throw new AigError('AIG_ERR_TTS_FAILED', `espeak-ng (wasm) voice "${voice}": ${detail}`, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }

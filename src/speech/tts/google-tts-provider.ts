@@ -94,9 +94,13 @@ export class GoogleTtsProvider implements TtsProvider {
     try {
       [response] = await this.client.synthesizeSpeech(request, { timeout: this.timeoutMs });
     } catch (err) {
-      throw new AigError('AIG_ERR_TTS_FAILED', `Google TTS (${request.voice.languageCode}): ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new AigError(
+        'AIG_ERR_TTS_FAILED',
+        `Google TTS (${request.voice.languageCode}): ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const content = response.audioContent;
     if (content === undefined || content === null || content.length === 0) {
@@ -124,7 +128,11 @@ export class GoogleTtsProvider implements TtsProvider {
     return {
       input: { text },
       voice: voiceName === undefined ? { languageCode } : { languageCode, name: voiceName },
-      audioConfig: { audioEncoding: 'LINEAR16', sampleRateHertz: SAMPLE_RATE, speakingRate: this.speakingRate },
+      audioConfig: {
+        audioEncoding: 'LINEAR16',
+        sampleRateHertz: SAMPLE_RATE,
+        speakingRate: this.speakingRate,
+      },
     };
   }
 

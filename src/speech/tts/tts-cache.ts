@@ -68,7 +68,9 @@ export class CachingTtsProvider implements TtsProvider {
   /** The cache key of a request: a hash, so neither logs nor file names show the text. */
   keyOf(text: string, options: SynthesizeOptions): string {
     const voice = options.voice ?? this.inner.voiceFor(options.language);
-    return createHash('sha256').update(JSON.stringify([this.inner.id, voice, text])).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify([this.inner.id, voice, text]))
+      .digest('hex');
   }
 
   /** Resolves to audio shared with other callers: treat it as read-only. */

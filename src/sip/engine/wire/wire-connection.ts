@@ -79,9 +79,21 @@ export class WireConnection extends EventEmitter<WireConnectionEvents> {
       this.logger.debug({ connection: this.id }, 'wire send on a closed connection dropped');
       return false;
     }
+    // Frames written in the same tick leave in one TCP write (a response and its echo, bursts of calls).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(encodeFrame(payload));
     return true;
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /** Sends the `response` frame answering the app message `appMsgId` (§1.4a). */
   reply(

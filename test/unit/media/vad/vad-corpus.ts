@@ -68,7 +68,7 @@ export interface CorpusOptions {
   speechLevelDbfs: number;
 }
 
-const DEFAULT_CORPUS: CorpusOptions = { leadMs: 1500, gapMs: 2200, speechLevelDbfs: -20 };
+const DEFAULT_CORPUS: CorpusOptions = { leadMs: 2500, gapMs: 2200, speechLevelDbfs: -20 };
 
 /** First and last sample louder than 34 dB under the utterance peak. */
 function sampleBounds(samples: Int16Array): [number, number] {

@@ -48,8 +48,10 @@ export interface Stats {
 
 export interface ConditionScore {
   readonly total: number;
-  /** Truth utterances overlapped by at least one detection. */
+  /** Truth utterances whose first overlapping detection starts no earlier than 250 ms before them. */
   readonly detected: number;
+  /** Truth utterances swallowed by a detection that started earlier (a false start on the background). */
+  readonly early: number;
   /** Truth utterances overlapped by more than one detection (cut in pieces). */
   readonly split: number;
   /** Detections that overlap no truth utterance. */
@@ -63,6 +65,9 @@ export interface ConditionScore {
   readonly framePrecision: number;
   readonly frameRecall: number;
 }
+
+/** A detection may start this much before the true start (breath, espeak's soft onsets) and still count. */
+const EARLY_TOLERANCE_MS = 250;
 
 function stats(values: number[]): Stats {
   if (values.length === 0) {
@@ -80,10 +85,15 @@ export function scoreRun(
   const startError: number[] = [];
   const endError: number[] = [];
   let detected = 0;
+  let early = 0;
   let split = 0;
   for (const t of truth) {
     const hits = run.utterances.filter((d) => d.startMs < t.endMs && d.endMs > t.startMs);
     if (hits.length === 0) {
+      continue;
+    }
+    if (hits[0]!.startMs < t.startMs - EARLY_TOLERANCE_MS) {
+      early++;
       continue;
     }
     detected++;
@@ -107,6 +117,7 @@ export function scoreRun(
   return {
     total: truth.length,
     detected,
+    early,
     split,
     falseAlarms,
     latencyMs: stats(latency),
@@ -119,11 +130,12 @@ export function scoreRun(
 
 export function formatScoreTable(rows: readonly { condition: string; score: ConditionScore }[]): string {
   const header =
-    'condition      detected split FA  latency ms (mean/max)  start err ms (mean/max)  end err ms (mean/max)  frame P   frame R';
+    'condition      detected early split FA  latency ms (mean/max)  start err ms (mean/max)  end err ms (mean/max)  frame P   frame R';
   const lines = rows.map(({ condition, score: s }) =>
     [
       condition.padEnd(14),
       `${s.detected}/${s.total}`.padEnd(8),
+      String(s.early).padEnd(5),
       String(s.split).padEnd(5),
       String(s.falseAlarms).padEnd(3),
       `${s.latencyMs.mean.toFixed(0)}/${s.latencyMs.max.toFixed(0)}`.padEnd(22),

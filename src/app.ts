@@ -6,13 +6,19 @@
 import type { Logger } from 'pino';
 import type { AiguilleurConfig } from './config/config-types.js';
 import { resolveWireSecret } from './config/wire-secret.js';
-import { packageVersion } from './config/package-info.js';
+import { packageRoot, packageVersion } from './config/package-info.js';
 import { AigError } from './errors/aig-error.js';
 import { OverloadMonitor } from './shared/overload-monitor.js';
 import { SipEngine, type SipEngineAddresses } from './sip/engine/sip-engine.js';
 import { connectSrf } from './sip/call/srf-connection.js';
 import { createSipApp } from './sip/call/sip-app.js';
-import type { SipApp } from './sip/call/sip-app-types.js';
+import type { CallMediaProvider, SipApp } from './sip/call/sip-app-types.js';
+import { MediaEngine } from './media/media-engine.js';
+import type { MediaSession } from './media/media-session.js';
+import { runKeypadEchoDemo } from './conversation/keypad-echo-demo.js';
+import { EspeakTtsProvider } from './speech/tts/espeak-tts-provider.js';
+import { CachingTtsProvider } from './speech/tts/tts-cache.js';
+import { join, resolve } from 'node:path';
 import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
 
 export interface App {
@@ -39,6 +45,7 @@ class AiguilleurApp implements App {
   private sipApp: SipApp | undefined;
   private http: RunningHttpServer | undefined;
   private readonly overload: OverloadMonitor;
+  private media: MediaEngine | undefined;
   addresses: App['addresses'];
 
   constructor(
@@ -92,6 +99,7 @@ class AiguilleurApp implements App {
       }
       wireTarget = { host, port, secret };
     }
+    this.media = await this.startMedia();
     this.srf = await connectSrf(wireTarget, { logger });
     this.overload.start();
     const mediaAddress =
@@ -112,7 +120,7 @@ class AiguilleurApp implements App {
         userAgent: config.sip.userAgent,
       },
       logger,
-      { isOverloaded: () => this.overload.isOverloaded() },
+      { isOverloaded: () => this.overload.isOverloaded(), media: this.mediaProvider(this.media) },
     );
     const http = await startHttpServer({
       host: config.http.host,
@@ -148,8 +156,102 @@ class AiguilleurApp implements App {
     this.sipApp?.drain();
     await this.sipApp?.hangupAll();
     this.overload.stop();
+    this.media?.close();
     await this.http?.close();
     this.srf?.disconnect();
     await this.engine?.stop();
+  }
+
+  private async startMedia(): Promise<MediaEngine> {
+    const { config, logger } = this;
+    const log = logger.child({ component: 'media' });
+    let synthesizer: CachingTtsProvider | undefined;
+    try {
+      synthesizer = new CachingTtsProvider(await EspeakTtsProvider.create({}), {});
+    } catch (err) {
+      log.warn({ err }, 'no TTS engine: dynamic text cannot be spoken (install espeak-ng)');
+    }
+    return new MediaEngine({
+      bindAddress: config.sip.host,
+      rtpPortMin: config.media.rtpPortMin,
+      rtpPortMax: config.media.rtpPortMax,
+      promptsDirectory: resolve(config.media.promptsDirectory ?? join(packageRoot(), 'prompts')),
+      ...(synthesizer === undefined ? {} : { synthesizer }),
+      endpointer: { ...config.media.endpointing },
+      jitterDepthMs: config.media.jitterDepthMs,
+      recordingDirectory: config.media.recordingDirectory,
+      logger: log,
+    });
+  }
+
+  /** Media for each answered call: an RTP port for the SDP, then the session running the keypad demo. */
+  private mediaProvider(media: MediaEngine): CallMediaProvider {
+    const numbers = this.config.numbers;
+    const logger = this.logger.child({ component: 'media' });
+    return {
+      async reserve(call) {
+        const log = logger.child({ callId: call.callId, number: call.number });
+        const lease = await media.reservePort();
+        const settings = numbers[call.number];
+        let session: MediaSession | undefined;
+        let closed = false;
+        return {
+          port: lease.port,
+          async start(negotiated) {
+            session = await media.openSession(lease, {
+              callId: call.callId,
+              codec: negotiated.codec.name,
+              payloadType: negotiated.codec.payloadType,
+              ...(negotiated.telephoneEvent === undefined
+                ? {}
+                : { telephoneEventPayloadType: negotiated.telephoneEvent.payloadType }),
+              remote: negotiated.remote,
+              language: call.service.language,
+              inbandDtmf: settings?.inbandDtmf ?? false,
+              record: settings?.record ?? false,
+            });
+            if (closed) {
+              session.close('hangup');
+              return;
+            }
+            session.on('closed', (stats) => {
+              const { rtp } = stats;
+              log.info(
+                {
+                  durationMs: Math.round(stats.durationMs),
+                  bargeIns: stats.bargeIns,
+                  dtmfCount: stats.dtmf,
+                  forkDrops: stats.forkDrops,
+                  rtp: {
+                    packetsSent: rtp.packetsSent,
+                    packetsReceived: rtp.packetsReceived,
+                    lost: rtp.lost,
+                    late: rtp.late,
+                    jitterMs: rtp.jitterMs,
+                    latched: rtp.latched,
+                  },
+                  recording: stats.recordingFile !== undefined,
+                },
+                'media closed',
+              );
+            });
+            session.on('speech-detected', () => log.debug({}, 'caller speech detected'));
+            runKeypadEchoDemo(session);
+          },
+          info: (contentType, body) => session?.receiveSipInfo(contentType, body) ?? false,
+          close(reason) {
+            if (closed) {
+              return;
+            }
+            closed = true;
+            if (session === undefined) {
+              lease.release();
+            } else {
+              session.close(reason);
+            }
+          },
+        };
+      },
+    };
   }
 }

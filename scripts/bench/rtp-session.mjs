@@ -168,7 +168,9 @@ function pureCost() {
 }
 
 const pad = (v, n) => String(v).padStart(n);
-console.log(`RTP ${codec}, 20 ms frames, ${seconds} s per step, rtcp-mux ${rtcpMux ? 'on' : 'off'}, node ${process.version}`);
+console.log(
+  `RTP ${codec}, 20 ms frames, ${seconds} s per step, rtcp-mux ${rtcpMux ? 'on' : 'off'}, node ${process.version}`,
+);
 console.log(
   `${pad('calls', 6)} ${pad('sessions', 8)} ${pad('pkt/s', 8)} ${pad('CPU %', 7)} ${pad('µs/pkt', 7)} ` +
     `${pad('late p50', 9)} ${pad('p99', 7)} ${pad('max', 7)} ${pad('lost', 6)} ${pad('concealed', 9)}`,
@@ -181,4 +183,6 @@ for (const calls of steps) {
       `${pad(r.lateMax.toFixed(2), 7)} ${pad(r.lost, 6)} ${pad(r.concealed, 9)}`,
   );
 }
-console.log(`pure per-packet cost without sockets (encode, header, parse, jitter buffer, decode): ${pureCost().toFixed(2)} µs`);
+console.log(
+  `pure per-packet cost without sockets (encode, header, parse, jitter buffer, decode): ${pureCost().toFixed(2)} µs`,
+);

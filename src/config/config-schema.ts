@@ -149,6 +149,17 @@ const mediaSchema = z
     rtpPortMin: z.number().int().min(1024).max(65535).default(40000),
     rtpPortMax: z.number().int().min(1024).max(65535).default(49999),
     telephoneEvent: z.boolean().default(true),
+    promptsDirectory: z.string().min(1).nullable().default(null),
+    recordingDirectory: z.string().min(1).nullable().default(null),
+    jitterDepthMs: z.number().int().min(20).max(500).multipleOf(20).default(60),
+    endpointing: z
+      .object({
+        trailingSilenceMs: z.number().int().min(100).max(10_000).default(700),
+        maxUtteranceMs: z.number().int().min(1000).max(120_000).default(15_000),
+        noInputTimeoutMs: z.number().int().min(500).max(60_000).default(5000),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((media, ctx) => {
@@ -170,12 +181,14 @@ const numberSchema = z
     language: z.enum(['fr', 'en']),
     label: z.string().min(1),
     flow: z.string().min(1).nullable().default(null),
+    record: z.boolean().default(false),
+    inbandDtmf: z.boolean().default(false),
   })
   .strict();
 
 const DEFAULT_NUMBERS = {
-  '3646': { language: 'fr', label: 'Assurance Maladie', flow: null },
-  '3647': { language: 'en', label: 'Health insurance (English)', flow: null },
+  '3646': { language: 'fr', label: 'Assurance Maladie', flow: null, record: false, inbandDtmf: false },
+  '3647': { language: 'en', label: 'Health insurance (English)', flow: null, record: false, inbandDtmf: false },
 } as const;
 
 const redisUrl = z.string().refine(

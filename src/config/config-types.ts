@@ -127,6 +127,23 @@ export interface MediaConfig {
   readonly rtpPortMax: number;
   /** Offer and accept RFC 4733 telephone-event (DTMF). @default true */
   readonly telephoneEvent: boolean;
+  /** Folder with `<lang>/<id>.wav` prompt audio; null = the `prompts/` folder of the installation. @default null */
+  readonly promptsDirectory: string | null;
+  /** Folder for call recordings (stereo WAV, caller left); null = recording off everywhere. @default null */
+  readonly recordingDirectory: string | null;
+  /** Inbound jitter buffer depth, ms (multiple of 20). @default 60 */
+  readonly jitterDepthMs: number;
+  /** End-of-utterance detection. */
+  readonly endpointing: EndpointingConfig;
+}
+
+export interface EndpointingConfig {
+  /** Silence that ends an utterance, ms. @default 700 */
+  readonly trailingSilenceMs: number;
+  /** Longest utterance before it is cut, ms. @default 15000 */
+  readonly maxUtteranceMs: number;
+  /** Silence after a question before the turn ends with no-input, ms. @default 5000 */
+  readonly noInputTimeoutMs: number;
 }
 
 /** What a dialled number (Request-URI user part) leads to. */
@@ -137,6 +154,10 @@ export interface NumberConfig {
   readonly label: string;
   /** Flow id (folder under `flows/`); `null` = the default flow. */
   readonly flow: string | null;
+  /** Record calls to this number (needs `media.recordingDirectory`). @default false */
+  readonly record: boolean;
+  /** Detect DTMF tones in the audio, for gateways that send neither RFC 4733 nor INFO. @default false */
+  readonly inbandDtmf: boolean;
 }
 
 export interface HttpConfig {

@@ -19,11 +19,22 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
+let cachedRoot: string | undefined;
+
+/** The folder holding Aiguilleur's package.json (source checkout or installed package). */
+export function packageRoot(): string {
+  if (cachedRoot === undefined) {
+    findPackageVersion(dirname(fileURLToPath(import.meta.url)));
+  }
+  return cachedRoot ?? process.cwd();
+}
+
 function findPackageVersion(start: string): string {
   let dir = start;
   for (;;) {
     const candidate = readPackageJson(join(dir, 'package.json'));
     if (candidate?.name === PACKAGE_NAME && typeof candidate.version === 'string') {
+      cachedRoot = dir;
       return candidate.version;
     }
     const parent = dirname(dir);

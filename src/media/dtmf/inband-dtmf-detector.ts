@@ -9,11 +9,11 @@
  *  - each tone beats the other tones of its group by `minGroupRatioDb`;
  *  - the two tones carry `minToneShare` of the block's power (speech and noise spread theirs);
  *  - neither tone has a second harmonic within `maxSecondHarmonicDb` of it (voice is harmonic, DTMF is not);
- * and two consecutive candidate blocks confirm it when the phase advance between them puts both tones within
- * `maxFrequencyDeviation` of nominal (Q.24: must accept ±1.5%, must reject ±3.5%). Two confirming blocks span
- * 30 ms of tone, so a 40 ms key press is always found and one shorter than ~25 ms never is. A key is released
- * after `releaseMs` without a confirming block, which bridges the short drop-outs Q.24 tolerates while a
- * 40 ms pause between keys still separates them.
+ * and three consecutive candidate blocks make a key press when the phase advance from each block to the next puts
+ * both tones within `maxFrequencyDeviation` of nominal (Q.24: must accept ±1.5%, must reject ±3.5%). Three
+ * blocks need at least 32 ms of tone, so a 40 ms key press is always found and a 25 ms burst never is. A key is
+ * released after `releaseMs` without a confirming block, which bridges the 10 ms drop-outs Q.24 tolerates
+ * while a 40 ms pause between keys still separates them.
  */
 import type { DtmfEvent, PcmFrame } from '../media-types.js';
 import { SAMPLE_RATE, SAMPLES_PER_FRAME } from '../media-types.js';
@@ -34,13 +34,13 @@ export interface InbandDtmfOptions {
   maxLowOverHighDb: number;
   /** Each detected tone must beat the other frequencies of its group by this much, dB. @default 8 */
   minGroupRatioDb: number;
-  /** Share of the block's power the two tones must carry (0-1). @default 0.75 */
+  /** Share of the block's power the two tones must carry (0-1); a tone 1.5% off reads 4 dB low. @default 0.6 */
   minToneShare: number;
   /** A second harmonic this close to its fundamental (or louder) rejects the block, dB. @default -10 */
   maxSecondHarmonicDb: number;
   /** Largest relative frequency error accepted (0.025 = 2.5%). @default 0.025 */
   maxFrequencyDeviation: number;
-  /** Time without the tone that releases a key, ms (multiple of 10). @default 30 */
+  /** Time without a confirming block that releases a key, ms (multiple of 10). @default 40 */
   releaseMs: number;
   /**
    * `release`: one event when the key is released, with its duration (default). `press`: one event as soon as
@@ -54,14 +54,20 @@ export const DEFAULT_INBAND_DTMF_OPTIONS: Readonly<InbandDtmfOptions> = Object.f
   maxHighOverLowDb: 4,
   maxLowOverHighDb: 8,
   minGroupRatioDb: 8,
-  minToneShare: 0.75,
+  minToneShare: 0.6,
   maxSecondHarmonicDb: -10,
   maxFrequencyDeviation: 0.025,
-  releaseMs: 30,
+  releaseMs: 40,
   emitOn: 'release',
 });
 
 const BLOCK = SAMPLES_PER_FRAME;
+/**
+ * Consecutive candidate blocks that make a key press. A block passes the power-share test once the tone fills
+ * 60% of it, so three blocks (two hops apart) need at least 0.6 × 160 + 160 samples = 32 ms of tone, while a
+ * 40 ms tone always yields three such blocks (Q.24: operate at 40 ms, not below about 25 ms).
+ */
+const CONFIRM_BLOCKS = 3;
 const HOP = SAMPLES_PER_FRAME / 2;
 /** Amplitude of a 0 dBm0 sine in 16-bit linear PCM: G.711's full scale is +3.14 dBm0 (G.711 Tables 1-2). */
 const DBM0_AMPLITUDE = 32767 * 10 ** (-3.14 / 20);
@@ -94,6 +100,8 @@ export class InbandDtmfDetector {
   private keyFirstBlock = 0;
   private keyLastBlock = 0;
   private missedBlocks = 0;
+  /** Consecutive candidate blocks of the same key whose tones held their frequency from block to block. */
+  private run = 0;
 
   constructor(options: Partial<InbandDtmfOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_INBAND_DTMF_OPTIONS, ...options });
@@ -131,29 +139,30 @@ export class InbandDtmfDetector {
 
   /** Advances the key state machine by one block. */
   private step(candidate: Candidate | undefined): DtmfEvent | undefined {
-    const confirmed =
+    const continues =
       candidate !== undefined &&
       this.previous !== undefined &&
       this.previous.key === candidate.key &&
       this.frequenciesHold(this.previous, candidate);
+    this.run = continues ? this.run + 1 : candidate !== undefined ? 1 : 0;
     this.previous = candidate;
-    let event: DtmfEvent | undefined;
-    if (confirmed && this.key === candidate.key) {
+    if (this.key !== undefined && continues && candidate.key === this.key) {
       this.keyLastBlock = this.blockIndex;
       this.missedBlocks = 0;
       return undefined;
     }
+    const pressed = this.run >= CONFIRM_BLOCKS && candidate !== undefined;
+    let event: DtmfEvent | undefined;
     if (this.key !== undefined) {
       this.missedBlocks++;
-      if (this.missedBlocks < this.releaseBlocks && !confirmed) {
+      if (this.missedBlocks < this.releaseBlocks && !pressed) {
         return undefined;
       }
       event = this.release();
     }
-    if (confirmed) {
+    if (pressed) {
       this.key = candidate.key;
-      // The confirming pair started one block earlier.
-      this.keyFirstBlock = this.blockIndex - 1;
+      this.keyFirstBlock = this.blockIndex - CONFIRM_BLOCKS + 1;
       this.keyLastBlock = this.blockIndex;
       this.missedBlocks = 0;
       if (this.options.emitOn === 'press') {
@@ -170,8 +179,9 @@ export class InbandDtmfDetector {
     if (this.options.emitOn === 'press') {
       return undefined;
     }
-    // Blocks that pass cover at least 3/4 of tone, so the first one starts up to a quarter block early and the
-    // last ends up to a quarter block late: the tone lasted about (last - first) hops + half a block.
+    // A passing block is at least 60% tone, so the first one starts up to 64 samples before the tone and the
+    // last ends up to 64 after it; with the hop's quantisation the tone lasted about (last - first) hops plus
+    // half a block.
     const samples = (this.keyLastBlock - this.keyFirstBlock) * HOP + BLOCK / 2;
     return { digit: key, source: 'inband', durationMs: Math.round((samples * 1000) / SAMPLE_RATE) };
   }
@@ -222,9 +232,11 @@ export class InbandDtmfDetector {
   /** Both tones' measured frequencies within tolerance (phase advance over one hop). */
   private frequenciesHold(earlier: Candidate, later: Candidate): boolean {
     const check = (filter: GoertzelFilter, a: GoertzelTerm, b: GoertzelTerm): boolean =>
-      Math.abs(frequencyFromPhase(filter, a, b, HOP) / filter.frequencyHz - 1) <= this.options.maxFrequencyDeviation;
+      Math.abs(frequencyFromPhase(filter, a, b, HOP) / filter.frequencyHz - 1) <=
+      this.options.maxFrequencyDeviation;
     return (
-      check(this.low[later.row]!, earlier.low, later.low) && check(this.high[later.column]!, earlier.high, later.high)
+      check(this.low[later.row]!, earlier.low, later.low) &&
+      check(this.high[later.column]!, earlier.high, later.high)
     );
   }
 }

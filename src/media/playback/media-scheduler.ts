@@ -30,6 +30,8 @@ export interface SchedulerTick {
   elapsedTicks: number;
   /** The time source's reading (ms) when the tick fired. */
   now: number;
+  /** When this tick was due on the ideal timeline (ms, same clock); `now − deadline` is its lateness. */
+  deadline: number;
 }
 
 export type TickHandler = (tick: SchedulerTick) => void;
@@ -284,7 +286,8 @@ export class MediaScheduler {
     this.skippedTicks += skipped;
     this.ticks += 1;
 
-    const lateness = now - this.deadline(dueIndex);
+    const deadline = this.deadline(dueIndex);
+    const lateness = now - deadline;
     this.lateness.add(lateness);
     if (lateness > this.lateThresholdMs) {
       this.lateTicks += 1;
@@ -294,7 +297,7 @@ export class MediaScheduler {
     this.lastIndex = dueIndex;
     this.nextIndex = dueIndex + 1;
 
-    const tick: SchedulerTick = { index: dueIndex, elapsedTicks, now };
+    const tick: SchedulerTick = { index: dueIndex, elapsedTicks, now, deadline };
     for (const entry of this.handlers) {
       if (!entry.active) {
         continue;

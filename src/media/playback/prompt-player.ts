@@ -42,7 +42,12 @@ export interface PromptPlayerOptions {
 
 type ItemState =
   | { status: 'pending' }
-  | { status: 'ready'; frames: readonly PcmFrame[]; prompt: PromptAudio | undefined }
+  | {
+      status: 'ready';
+      frameCount: number;
+      frameAt: (index: number) => PcmFrame;
+      prompt: PromptAudio | undefined;
+    }
   | { status: 'failed'; error: AigError };
 
 class ActivePlayback implements Playback {
@@ -168,11 +173,11 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
         this.lastFrame = this.silentFrame;
         return this.silentFrame;
       }
-      const frame = state.frames[playback.itemFrame];
-      if (frame === undefined) {
+      if (playback.itemFrame >= state.frameCount) {
         this.nextItem(playback);
         continue;
       }
+      const frame = state.frameAt(playback.itemFrame);
       if (state.prompt !== undefined) {
         this.lastPrompt = { audio: state.prompt, frame: playback.itemFrame };
       }
@@ -212,11 +217,16 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
 
   /** Caller speech or a key press: interrupts the current playback if it allows barge-in. */
   bargeIn(): boolean {
-    const playback = this.current;
+    // The playback about to start counts as playing: speech can begin between play() and the next tick.
+    const playback = this.current ?? this.queue[0];
     if (playback === undefined || !playback.bargeIn) {
       return false;
     }
-    this.current = undefined;
+    if (playback === this.current) {
+      this.current = undefined;
+    } else {
+      this.queue.shift();
+    }
     this.interrupt(playback, 'barge-in');
     return true;
   }
@@ -253,24 +263,30 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
     };
     switch (item.kind) {
       case 'silence': {
-        const frames = Math.ceil(item.ms / FRAME_MS);
+        // One shared frame, however long the silence: nothing is allocated per frame.
+        const silentFrame = this.silentFrame;
         settle({
           status: 'ready',
-          frames: new Array<PcmFrame>(frames).fill(this.silentFrame),
+          frameCount: Math.ceil(item.ms / FRAME_MS),
+          frameAt: () => silentFrame,
           prompt: undefined,
         });
         return;
       }
       case 'pcm':
-        settle({ status: 'ready', frames: splitFrames(padToFrames(item.pcm)), prompt: undefined });
+        settle(readyPcm(item.pcm));
         return;
       case 'prompt':
-        this.prompts
-          .load(item.language ?? playback.language, item.id)
-          .then(
-            (audio) => settle({ status: 'ready', frames: audio.frames, prompt: audio }),
-            fail('AIG_ERR_PROMPT_NOT_FOUND'),
-          );
+        this.prompts.load(item.language ?? playback.language, item.id).then(
+          (audio) =>
+            settle({
+              status: 'ready',
+              frameCount: audio.frameCount,
+              frameAt: (i) => audio.frames[i]!,
+              prompt: audio,
+            }),
+          fail('AIG_ERR_PROMPT_NOT_FOUND'),
+        );
         return;
       case 'tts': {
         if (this.synthesizer === undefined) {
@@ -283,10 +299,7 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
         };
         this.synthesizer
           .synthesize(item.text, options)
-          .then(
-            (pcm) => settle({ status: 'ready', frames: splitFrames(padToFrames(pcm)), prompt: undefined }),
-            fail('AIG_ERR_TTS_FAILED'),
-          );
+          .then((pcm) => settle(readyPcm(pcm)), fail('AIG_ERR_TTS_FAILED'));
         return;
       }
     }
@@ -350,6 +363,11 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
   }
 }
 
+function readyPcm(pcm: Int16Array): ItemState {
+  const frames = splitFrames(padToFrames(pcm));
+  return { status: 'ready', frameCount: frames.length, frameAt: (i) => frames[i]!, prompt: undefined };
+}
+
 function validateItem(item: PlaybackItem): void {
   if (item.kind === 'silence' && !(Number.isFinite(item.ms) && item.ms >= 0)) {
     throw new RangeError(`silence must last a finite, non-negative number of ms, got ${item.ms}`);
@@ -369,6 +387,6 @@ export function describeItem(item: PlaybackItem): string {
     case 'tts':
       return `TTS text of ${item.text.length} characters`;
     case 'pcm':
-      return `PCM ${item.label ?? ''} of ${item.pcm.length} samples`.replace('  ', ' ');
+      return `PCM${item.label === undefined ? '' : ` ${item.label}`} of ${item.pcm.length} samples`;
   }
 }

@@ -31,7 +31,10 @@ export interface RtpSessionOptions {
   remoteRtcp?: TransportAddress;
   /** RTP and RTCP share the RTP port (RFC 5761), as agreed by `a=rtcp-mux`. @default false */
   rtcpMux?: boolean;
-  /** Bound sockets from `RtpPortPool.allocate`; the session owns them from now on and releases the lease. */
+  /**
+   * Bound sockets from `RtpPortPool.allocate`. Once `open` resolves, the session owns them and releases the lease
+   * on close; if `open` rejects, the lease is still the caller's to release.
+   */
   lease?: RtpPortLease;
   /** Without a lease: the local address to bind. @default '0.0.0.0' */
   localAddress?: string;

@@ -9,7 +9,7 @@ export interface EndpointerOptions {
   trailingSilenceMs: number;
   /** Longest utterance; it is cut with `max-utterance` when reached, ms. @default 15000 */
   maxUtteranceMs: number;
-  /** Time without speech after the no-input timer is armed that ends the turn with `no-input`, ms. @default 5000 */
+  /** Time without speech, from arming the no-input timer, that ends the turn with `no-input`, ms. @default 5000 */
   noInputTimeoutMs: number;
   /** Options of the underlying voice activity detector. */
   vad: Partial<VadOptions>;

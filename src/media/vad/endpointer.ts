@@ -89,7 +89,10 @@ export class Endpointer {
           this.utteranceStartMs = Math.max(this.vadSpeechStartMs, this.turnStartMs);
           return { type: 'speech-start', atMs: frameEndMs, utteranceStartMs: this.utteranceStartMs };
         }
-        if (this.noInputArmedAtMs !== undefined && frameEndMs - this.noInputArmedAtMs >= this.turn.noInputTimeoutMs) {
+        if (
+          this.noInputArmedAtMs !== undefined &&
+          frameEndMs - this.noInputArmedAtMs >= this.turn.noInputTimeoutMs
+        ) {
           this.stopTurn();
           return { type: 'no-input', atMs: frameEndMs };
         }

@@ -1,16 +1,20 @@
 /**
  * Adaptive noise floor, one value per band, in dB: slow rise, fast fall.
  *
- * The floor is a quantile tracker: each frame above it lifts it by a small fixed step, each frame below it lowers
- * it by a larger one, so in steady noise it settles on the level that `rise / (rise + fall)` of the frames fall
- * under (a third with the defaults), about a decibel under the median. A frame far below the floor (the
- * background got quieter) pulls it down by a share of the gap at once. Speech, which only ever adds power,
- * barely moves it, while the floor still learns a louder background within seconds. A sliding-window minimum backs it up: if a band never came down to its floor
- * during the whole window, the background itself got louder (a car passing, the caller walking into a street)
- * and the floor jumps to that minimum instead of climbing for tens of seconds while the VAD reports speech.
- * Finally, speech is never steady: when, over `steadyWindowMs`, three bands in four stayed within
- * `steadyRangeDb` (measured over 600 ms: 3-6 dB for hiss, 17 dB and more for espeak-ng speech), what is playing is a
- * background (a noise that just began, a hum, a tone) and the floor is lifted to it at once.
+ * The floor is a quantile tracker: each frame above it lifts it by a small fixed step, each frame below it
+ * lowers it by a larger one, so in steady noise it settles on the level that `rise / (rise + fall)` of the
+ * frames fall under (a third with the defaults), about a decibel under the median. A frame far below the floor
+ * (the background got quieter) pulls it down by a share of the gap at once. Speech, which only ever adds
+ * power, barely moves it (and every step is slowed while in speech), while the floor still learns a louder
+ * background within seconds. Two guards bound how long it can lag a louder background:
+ *  - a sliding-window minimum: if a band never came down to its floor during the whole window, the background
+ *    itself got louder (a car passing, the caller walking into a street) and the floor jumps to that minimum;
+ *  - steadiness: speech is never steady, so when, over `steadyWindowMs`, three bands in four stayed within
+ *    `steadyRangeDb` (measured over 600 ms: 3-6 dB for hiss, 17 dB and more for espeak-ng speech), what is
+ *    playing is a background (a noise that just began, a hum, a tone) and the floor is lifted to it at once.
+ * Alongside the floor, each band's spread (median distance of frame levels from the floor) is tracked: the
+ * VAD widens its margins by it, which is what keeps other people talking in the background from reading as
+ * speech.
  */
 import { FRAME_MS } from '../media-types.js';
 
@@ -58,7 +62,10 @@ export interface NoiseFloorOptions {
   steadyWindowMs: number;
   /** Range (max - min) under which a band counts as steady over the window, dB. @default 8 */
   steadyRangeDb: number;
-  /** No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech. @default -75 */
+  /**
+   * No floor goes below this level, dBFS: digital silence must not make the faintest hiss look like speech.
+   * @default -75
+   */
   lowestFloorDbfs: number;
 }
 
@@ -156,7 +163,8 @@ export class NoiseFloorTracker {
     }
     this.framesSeen++;
     const rate =
-      (inSpeech ? this.options.inSpeechRate : 1) * (this.framesSeen <= this.warmUpFrames ? this.options.warmUpRate : 1);
+      (inSpeech ? this.options.inSpeechRate : 1) *
+      (this.framesSeen <= this.warmUpFrames ? this.options.warmUpRate : 1);
     const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
     const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
     const spreadStep = (rate * this.options.spreadDbPerSecond * FRAME_MS) / 1000;
@@ -170,7 +178,10 @@ export class NoiseFloorTracker {
       // Digital silence says nothing about how a real background fluctuates: it leaves the spread alone.
       if (levelsDb[b]! > lowestFloorDbfs) {
         const distance = Math.abs(levelsDb[b]! - floor);
-        this.spread[b] = Math.max(0, this.spread[b]! + (distance > this.spread[b]! ? spreadStep : -spreadStep));
+        this.spread[b] = Math.max(
+          0,
+          this.spread[b]! + (distance > this.spread[b]! ? spreadStep : -spreadStep),
+        );
       }
       let next: number;
       if (gap >= 0) {

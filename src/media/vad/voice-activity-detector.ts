@@ -2,17 +2,22 @@
  * Frame-based voice activity detector for 20 ms, 8 kHz, 16-bit frames.
  *
  * Per frame: band powers (`BandEnergyAnalyzer`), each compared with its adaptive noise floor
- * (`NoiseFloorTracker`); the frame's score is the mean over bands of the band SNR in dB beyond `bandMarginDb`, so a sound
- * that lifts a few formant bands well above the background scores high while broadband noise that merely
- * fluctuates scores near zero. A frame is active when its score passes `thresholdDb` (lowered by
- * `hysteresisDb` while in speech, to keep weak word endings) and its level passes `minLevelDbfs`.
+ * (`NoiseFloorTracker`); the frame's score is the mean over bands of how far each band's SNR (dB) exceeds its
+ * margin (`bandMarginDb` + `spreadWeight` × the band's spread), so a sound that lifts a few formant bands well
+ * above the background scores high while a background that merely fluctuates, even babble, scores near zero.
+ * A frame is active when its score passes `thresholdDb` (lowered by `hysteresisDb` while in speech, to keep
+ * weak word endings) and its level passes `minLevelDbfs`.
  * Speech starts after `onsetMs` of consecutive active frames and ends after `hangoverMs` without one.
  *
  * Pure and deterministic: one call per frame, no timers; time is the frame count.
  */
 import { FRAME_MS, type PcmFrame } from '../media-types.js';
 import { BandEnergyAnalyzer, DEFAULT_VAD_BAND_EDGES_HZ } from './band-energy-analyzer.js';
-import { DEFAULT_NOISE_FLOOR_OPTIONS, NoiseFloorTracker, type NoiseFloorOptions } from './noise-floor-tracker.js';
+import {
+  DEFAULT_NOISE_FLOOR_OPTIONS,
+  NoiseFloorTracker,
+  type NoiseFloorOptions,
+} from './noise-floor-tracker.js';
 
 export interface VadOptions {
   /** Score (dB, see `bandMarginDb`) a frame needs to count as voiced. @default 1.2 */
@@ -32,9 +37,12 @@ export interface VadOptions {
    * around its floor in every band, speech lifts some bands by 10-30 dB. @default 0
    */
   bandMarginDb: number;
-  /** Each band's margin also grows by this many times the band's spread (`NoiseFloorTracker.spreadDb`). @default 1.75 */
+  /**
+   * Each band's margin also grows by this many times the band's spread (`NoiseFloorTracker.spreadDb`): about
+   * 2 dB for hiss, 5-8 dB for babble. @default 1.75
+   */
   spreadWeight: number;
-  /** Positive band SNRs are capped at this value so one very loud band cannot carry a frame alone, dB. @default 30 */
+  /** Band SNRs are capped at this value so one very loud band cannot carry a frame alone, dB. @default 30 */
   maxBandSnrDb: number;
   /** Noise floor behaviour. */
   noiseFloor: Partial<NoiseFloorOptions>;
@@ -141,7 +149,9 @@ export class VoiceActivityDetector {
     }
     // Score against the floor learnt from past frames only, then let this frame teach the floor.
     const scoreDb = this.noise.ready ? this.score() : 0;
-    const threshold = this.speech ? this.options.thresholdDb - this.options.hysteresisDb : this.options.thresholdDb;
+    const threshold = this.speech
+      ? this.options.thresholdDb - this.options.hysteresisDb
+      : this.options.thresholdDb;
     const active = this.noise.ready && scoreDb >= threshold && levelDbfs >= this.options.minLevelDbfs;
     this.noise.update(this.bandLevelDb, this.speech);
 

@@ -153,7 +153,7 @@ export class InboundCallHandler {
 
   /** From an admitted INVITE to an answered (or refused, or cancelled) call. */
   private async setUp(call: InboundCall, req: SrfRequest, res: SrfResponse): Promise<void> {
-    if (!this.prepareMedia(call, req, res)) {
+    if (!(await this.prepareMedia(call, req, res))) {
       return;
     }
     const answerAfterMs = this.options.answerAfterMs ?? 0;
@@ -178,9 +178,19 @@ export class InboundCallHandler {
   }
 
   /** Takes an RTP port and settles our SDP; on failure the INVITE is answered and the call ended. */
-  private prepareMedia(call: InboundCall, req: SrfRequest, res: SrfResponse): boolean {
+  private async prepareMedia(call: InboundCall, req: SrfRequest, res: SrfResponse): Promise<boolean> {
     try {
-      call.rtpPort = this.ports.allocate();
+      if (this.deps.media === undefined) {
+        call.rtpPort = this.ports.allocate();
+      } else {
+        const reservation = await this.deps.media.reserve({
+          callId: call.callId,
+          number: call.number,
+          service: call.service,
+        });
+        call.mediaReservation = reservation;
+        call.rtpPort = reservation.port;
+      }
     } catch (err) {
       const code: ErrorCode = isAigError(err) ? err.code : 'AIG_ERR_RTP_PORTS_EXHAUSTED';
       call.log.warn({ code, err }, 'no RTP port for the call');
@@ -262,6 +272,11 @@ export class InboundCallHandler {
       this.finish(call, endedByPeerOrServer(msg, call.state), { remoteReason: reason });
     });
     dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
+    dialog.on('info', (req, res) => {
+      const handled = call.mediaReservation?.info(req.get('Content-Type'), req.body ?? '') ?? false;
+      // Legacy INFO DTMF (no Info-Package, RFC 6086 §2): 200 when understood, 415 for any other body.
+      res.send(handled ? 200 : 415, undefined, handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } });
+    });
     call.maxDurationTimer = this.clock.setTimeout(
       () => this.hangup(call, 'max-duration'),
       this.options.maxDurationSeconds * 1000,
@@ -332,7 +347,9 @@ export class InboundCallHandler {
     }
     call.maxDurationTimer?.cancel();
     call.maxDurationTimer = undefined;
-    if (call.rtpPort !== undefined) {
+    if (call.mediaReservation !== undefined) {
+      call.mediaReservation.close(reason);
+    } else if (call.rtpPort !== undefined) {
       this.ports.release(call.rtpPort);
     }
     call.endReason = reason;
@@ -356,6 +373,13 @@ export class InboundCallHandler {
       },
       'call answered',
     );
+    const media = call.media;
+    if (call.mediaReservation !== undefined && media !== undefined) {
+      call.mediaReservation.start(media).catch((err: unknown) => {
+        call.log.error({ err }, 'media could not start');
+        this.hangup(call, 'error');
+      });
+    }
     try {
       this.deps.onCallAnswered?.(call.snapshot(this.clock.now()));
     } catch (err) {

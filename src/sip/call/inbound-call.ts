@@ -11,7 +11,14 @@
  */
 import type { TimerHandle } from '../../shared/clock.js';
 import type { NegotiatedMedia } from './sdp-types.js';
-import type { CallEndReason, CallLogger, CallSnapshot, CallState, ServiceNumber } from './sip-app-types.js';
+import type {
+  CallEndReason,
+  CallLogger,
+  CallMediaReservation,
+  CallSnapshot,
+  CallState,
+  ServiceNumber,
+} from './sip-app-types.js';
 import type { SrfDialog } from './srf-types.js';
 
 const NEXT_STATES: Readonly<Record<CallState, readonly CallState[]>> = {
@@ -38,6 +45,8 @@ export class InboundCall {
   readonly admittedAt: number;
   readonly log: CallLogger;
   rtpPort: number | undefined;
+  /** The media engine's side of the call, when one is wired. */
+  mediaReservation: CallMediaReservation | undefined;
   media: NegotiatedMedia | undefined;
   dialog: SrfDialog | undefined;
   /** The SDP we sent (offer for a late-offer call, answer otherwise). */

@@ -89,7 +89,28 @@ export interface CallSummary {
   readonly durationMs: number;
 }
 
+/**
+ * The media side of calls, provided by the composition root (the media engine). Without one, the app only
+ * allocates port numbers for its SDP and carries no audio.
+ */
+export interface CallMediaProvider {
+  /** Reserves an RTP port for our SDP; rejects when none is free (the call then gets 503). */
+  reserve(call: { callId: string; number: string; service: ServiceNumber }): Promise<CallMediaReservation>;
+}
+
+export interface CallMediaReservation {
+  readonly port: number;
+  /** Starts the call's media once the offer/answer exchange is complete. */
+  start(media: NegotiatedMedia): Promise<void>;
+  /** A SIP INFO inside the dialog (DTMF relay, RFC 2976 bodies); true when it was understood. */
+  info(contentType: string | undefined, body: string): boolean;
+  /** Stops the media and gives the port back; idempotent. */
+  close(reason: string): void;
+}
+
 export interface SipAppDependencies {
+  /** The media engine's per-call hook; absent = signalling only. */
+  readonly media?: CallMediaProvider;
   /**
    * Extra overload signal (e.g. event-loop delay above the configured bound): when it returns true, new calls
    * get 503 + Retry-After like when `maxConcurrent` is reached.

@@ -51,6 +51,8 @@ export interface SrfDialog {
   /** Remote hang-up: BYE from the peer, or a BYE the server sent itself (ACK timeout), with its reason text. */
   on(event: 'destroy', listener: (msg: unknown, reason?: string) => void): unknown;
   on(event: 'ack', listener: (ack: SrfAck) => void): unknown;
+  /** An INFO inside the dialog (DTMF relay); the listener must answer it. */
+  on(event: 'info', listener: (req: SrfRequest, res: SrfResponse) => void): unknown;
   /** Sends BYE; resolves when its response arrives. */
   destroy(opts?: { headers?: SrfHeaders }): Promise<unknown>;
 }

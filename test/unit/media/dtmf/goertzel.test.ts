@@ -35,7 +35,12 @@ describe('GoertzelFilter', () => {
     const filter = new GoertzelFilter(697);
     for (const actual of [680, 697, 707.5, 720]) {
       const signal = sine(actual, 5000, 240);
-      const estimate = frequencyFromPhase(filter, filter.term(signal, 0, 160), filter.term(signal, 80, 160), 80);
+      const estimate = frequencyFromPhase(
+        filter,
+        filter.term(signal, 0, 160),
+        filter.term(signal, 80, 160),
+        80,
+      );
       assert.ok(Math.abs(estimate - actual) < 0.5, `${actual} Hz read as ${estimate}`);
     }
   });

@@ -39,7 +39,9 @@ function tone(key: string, ms: number, shape: ToneShape = {}): Float64Array {
   const length = Math.round(ms * 8);
   return Float64Array.from(
     { length },
-    (_, n) => lowAmp * Math.sin((2 * Math.PI * lowHz * n) / 8000) + highAmp * Math.sin((2 * Math.PI * highHz * n) / 8000 + 1),
+    (_, n) =>
+      lowAmp * Math.sin((2 * Math.PI * lowHz * n) / 8000) +
+      highAmp * Math.sin((2 * Math.PI * highHz * n) / 8000 + 1),
   );
 }
 
@@ -93,7 +95,8 @@ describe('InbandDtmfDetector', () => {
 
   it('detects all keys in white noise 20 dB below the tones', () => {
     const signal = keyPad(ALL_KEYS, 80, 80, 200, { levelDbm0: -15 });
-    const noisy = signal.map((x, i) => x + noiseAt(signal.length, -32)[i]!);
+    const noise = noiseAt(signal.length, -32);
+    const noisy = signal.map((x, i) => x + noise[i]!);
     assert.equal(digits(detect(noisy)), ALL_KEYS);
   });
 
@@ -111,12 +114,28 @@ describe('InbandDtmfDetector', () => {
 
   it('accepts a 1.5% frequency error and rejects 3.5% (Q.24)', () => {
     for (const factor of [0.985, 1.015]) {
-      assert.equal(digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { lowFactor: factor }))), ALL_KEYS, `low ×${factor}`);
-      assert.equal(digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { highFactor: factor }))), ALL_KEYS, `high ×${factor}`);
+      assert.equal(
+        digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { lowFactor: factor }))),
+        ALL_KEYS,
+        `low ×${factor}`,
+      );
+      assert.equal(
+        digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { highFactor: factor }))),
+        ALL_KEYS,
+        `high ×${factor}`,
+      );
     }
     for (const factor of [0.965, 1.035]) {
-      assert.equal(digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { lowFactor: factor }))), '', `low ×${factor}`);
-      assert.equal(digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { highFactor: factor }))), '', `high ×${factor}`);
+      assert.equal(
+        digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { lowFactor: factor }))),
+        '',
+        `low ×${factor}`,
+      );
+      assert.equal(
+        digits(detect(keyPad(ALL_KEYS, 80, 80, 200, { highFactor: factor }))),
+        '',
+        `high ×${factor}`,
+      );
     }
   });
 
@@ -133,7 +152,10 @@ describe('InbandDtmfDetector', () => {
   });
 
   it('ignores a single tone and a three-tone chord', () => {
-    const single = Float64Array.from({ length: 1600 }, (_, n) => 8000 * Math.sin((2 * Math.PI * 770 * n) / 8000));
+    const single = Float64Array.from(
+      { length: 1600 },
+      (_, n) => 8000 * Math.sin((2 * Math.PI * 770 * n) / 8000),
+    );
     assert.deepEqual(detect(single), []);
     const chord = tone('5', 200).map((x, n) => x + 5000 * Math.sin((2 * Math.PI * 1477 * n) / 8000));
     assert.deepEqual(detect(chord), []);
@@ -143,7 +165,9 @@ describe('InbandDtmfDetector', () => {
     const detector = new InbandDtmfDetector({ emitOn: 'press' });
     const frames = toFrames(mixToInt16(concat(gap(100), tone('#', 200), gap(100))));
     const seen: { frame: number; events: DtmfEvent[]; held: string | undefined }[] = [];
-    frames.forEach((frame, i) => seen.push({ frame: i, events: detector.process(frame), held: detector.activeKey }));
+    frames.forEach((frame, i) =>
+      seen.push({ frame: i, events: detector.process(frame), held: detector.activeKey }),
+    );
     const emitted = seen.filter((s) => s.events.length > 0);
     assert.equal(emitted.length, 1);
     assert.deepEqual(emitted[0]!.events, [{ digit: '#', source: 'inband' }]);
@@ -155,7 +179,10 @@ describe('InbandDtmfDetector', () => {
   describe('talk-off on espeak-ng speech', { skip: NO_ESPEAK_REASON }, () => {
     const sentences: [string, string][] = [
       ['fr', 'Bonjour, je voudrais prendre rendez-vous pour renouveler mon passeport.'],
-      ['fr+f3', 'Mon numéro de dossier est le quatre cent douze, trente-sept, neuf cent quatre-vingt-dix-neuf.'],
+      [
+        'fr+f3',
+        'Mon numéro de dossier est le quatre cent douze, trente-sept, neuf cent quatre-vingt-dix-neuf.',
+      ],
       ['fr+m3', 'Allô, oui, non, peut-être, je ne sais pas, pouvez-vous répéter, merci beaucoup.'],
       ['en-us', 'Hello, I would like to speak to someone about my tax return, please.'],
       ['en-gb+f2', 'My reference number is seven, four, two, nine, one, one, eight, zero, three.'],
@@ -163,11 +190,14 @@ describe('InbandDtmfDetector', () => {
     ];
 
     it('detects no key in French and English speech, clean or in noise', () => {
-      const speech = concat(...sentences.flatMap(([voice, text]) => [Float64Array.from(renderSpeech(text, voice)), gap(300)]));
+      const speech = concat(
+        ...sentences.flatMap(([voice, text]) => [Float64Array.from(renderSpeech(text, voice)), gap(300)]),
+      );
       const loud = speech.map((x) => x * 2.5);
       assert.deepEqual(detect(speech), [], 'clean speech');
       assert.deepEqual(detect(loud), [], 'loud speech');
-      const noisy = speech.map((x, i) => x + noiseAt(speech.length, -40)[i]!);
+      const noise = noiseAt(speech.length, -40);
+      const noisy = speech.map((x, i) => x + noise[i]!);
       assert.deepEqual(detect(noisy), [], 'speech in noise');
     });
 

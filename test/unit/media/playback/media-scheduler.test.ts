@@ -62,9 +62,9 @@ describe('MediaScheduler', () => {
     time.block(75); // now 115: deadlines 60, 80 and 100 passed while blocked
     time.runDue();
     assert.equal(ticks.length, 3, 'one tick after the block, not three');
-    assert.deepEqual(ticks[2], { index: 5, elapsedTicks: 3, now: 115 });
+    assert.deepEqual(ticks[2], { index: 5, elapsedTicks: 3, now: 115, deadline: 100 });
     time.advance(5); // 120: tick 6 on time, back on the original timeline
-    assert.deepEqual(ticks[3], { index: 6, elapsedTicks: 1, now: 120 });
+    assert.deepEqual(ticks[3], { index: 6, elapsedTicks: 1, now: 120, deadline: 120 });
     const stats = scheduler.stats();
     assert.equal(stats.skippedTicks, 2);
     assert.equal(stats.ticks, 4);
@@ -81,9 +81,9 @@ describe('MediaScheduler', () => {
     const ticks = recordTicks(scheduler);
     time.block(38);
     time.runDue();
-    assert.deepEqual(ticks, [{ index: 1, elapsedTicks: 1, now: 38 }]);
+    assert.deepEqual(ticks, [{ index: 1, elapsedTicks: 1, now: 38, deadline: 20 }]);
     time.advance(2);
-    assert.deepEqual(ticks[1], { index: 2, elapsedTicks: 1, now: 40 });
+    assert.deepEqual(ticks[1], { index: 2, elapsedTicks: 1, now: 40, deadline: 40 });
     assert.equal(scheduler.stats().skippedTicks, 0);
     scheduler.close();
   });
@@ -167,7 +167,7 @@ describe('MediaScheduler', () => {
     time.advance(1000);
     const ticks = recordTicks(scheduler);
     time.advance(20);
-    assert.deepEqual(ticks, [{ index: 1, elapsedTicks: 1, now: 1070 }]);
+    assert.deepEqual(ticks, [{ index: 1, elapsedTicks: 1, now: 1070, deadline: 1070 }]);
     scheduler.close();
     assert.equal(time.pending(), 0);
     assert.equal(scheduler.handlerCount, 0);

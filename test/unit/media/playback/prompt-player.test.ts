@@ -189,6 +189,31 @@ describe('PromptPlayer', () => {
     assert.equal(log.at(-1), `interrupted ${playback.id} barge-in 60 item 1@20`);
   });
 
+  it('barge-in also stops a playback queued but not yet started (speech before the first tick)', async () => {
+    const player = new PromptPlayer({ prompts, language: 'fr' });
+    const log = recordEvents(player);
+    const playback = player.play({ kind: 'prompt', id: 'welcome' }, { bargeIn: true });
+    assert.equal(player.bargeIn(), true);
+    await settle();
+    assert.equal(player.nextFrame(), undefined);
+    assert.deepEqual(await playback.done, {
+      status: 'interrupted',
+      reason: 'barge-in',
+      positionMs: 0,
+      errors: [],
+    });
+    assert.deepEqual(log, [`interrupted ${playback.id} barge-in 0 item 0@0`]);
+  });
+
+  it('plays an hour of silence without allocating it', () => {
+    const player = new PromptPlayer({ prompts, language: 'fr' });
+    player.play({ kind: 'silence', ms: 3_600_000 });
+    const first = player.nextFrame();
+    assert.equal(first?.length, 160);
+    assert.equal(player.nextFrame(), first, 'the same silent frame every time');
+    player.stop();
+  });
+
   it('ignores barge-in on a playback that does not allow it', async () => {
     const player = new PromptPlayer({ prompts, language: 'fr' });
     const playback = player.play({ kind: 'prompt', id: 'goodbye' });

@@ -226,7 +226,7 @@ describe('RtpSession: symmetric RTP', () => {
     assert.equal(s.stats().latched, false);
   });
 
-  it('latches again after updateRemote (re-INVITE)', async () => {
+  it('latches again after updateRemote (re-INVITE), resolving a host name once', async () => {
     const first = await peer();
     const second = await peer();
     const s = await session({ remote: { address: HOST, port: first.port } });
@@ -242,7 +242,7 @@ describe('RtpSession: symmetric RTP', () => {
       s.localPort,
     );
     await waitFor(() => s.stats().latched, 'first latch');
-    s.updateRemote({ address: HOST, port: second.port });
+    await s.updateRemote({ address: 'localhost', port: second.port });
     assert.equal(s.stats().latched, false);
     s.sendFrame(frameOf(4));
     await waitFor(() => rtpPackets(second).length === 1, 'packet to the new SDP address');

@@ -14,7 +14,12 @@ interface Timed {
 /** Feeds `signal` from media time 0; opens a turn at `turnAtMs` (default 0). */
 function run(
   signal: Float64Array,
-  options: { turnAtMs?: number; turn?: Partial<TurnOptions>; endpointer?: Endpointer; onFrame?: (ms: number) => void } = {},
+  options: {
+    turnAtMs?: number;
+    turn?: Partial<TurnOptions>;
+    endpointer?: Endpointer;
+    onFrame?: (ms: number) => void;
+  } = {},
 ): Timed[] {
   const endpointer = options.endpointer ?? new Endpointer();
   const out: Timed[] = [];
@@ -57,7 +62,10 @@ describe('Endpointer', () => {
     assert.ok(Math.abs(start.utteranceStartMs - 2000) <= 20, `utterance start ${start.utteranceStartMs}`);
     assert.equal(end?.type, 'speech-end');
     // The synthetic voice fades out over its last 100 ms (a syllable ending).
-    assert.ok(end.utteranceEndMs >= 3360 && end.utteranceEndMs <= 3540, `utterance end ${end.utteranceEndMs}`);
+    assert.ok(
+      end.utteranceEndMs >= 3360 && end.utteranceEndMs <= 3540,
+      `utterance end ${end.utteranceEndMs}`,
+    );
     assert.equal(end.atMs - end.utteranceEndMs, 700);
     assert.equal(end.utteranceStartMs, start.utteranceStartMs);
   });
@@ -78,9 +86,12 @@ describe('Endpointer', () => {
   });
 
   it('honours a per-turn trailing silence', () => {
-    const events = run(onLine(silence(2000), voiced(800, -20), silence(400), voiced(800, -20), silence(1500)), {
-      turn: { trailingSilenceMs: 300 },
-    });
+    const events = run(
+      onLine(silence(2000), voiced(800, -20), silence(400), voiced(800, -20), silence(1500)),
+      {
+        turn: { trailingSilenceMs: 300 },
+      },
+    );
     const end = events.find((e) => e.event.type === 'speech-end')!.event;
     assert.ok(end.atMs < 3300, `ended at ${end.atMs} within the 400 ms pause`);
   });
@@ -108,12 +119,16 @@ describe('Endpointer', () => {
       quiet.map((e) => e.event),
       [{ type: 'no-input', atMs: 8000 }],
     );
-    const barge = run(onLine(silence(7000), voiced(600, -20), silence(1000)), { turn: { armNoInputTimer: false } });
+    const barge = run(onLine(silence(7000), voiced(600, -20), silence(1000)), {
+      turn: { armNoInputTimer: false },
+    });
     assert.equal(barge[0]?.event.type, 'speech-start');
   });
 
   it('cuts an utterance at the maximum length', () => {
-    const events = run(onLine(silence(1000), talking(20_000), silence(500)), { turn: { maxUtteranceMs: 4000 } });
+    const events = run(onLine(silence(1000), talking(20_000), silence(500)), {
+      turn: { maxUtteranceMs: 4000 },
+    });
     assert.deepEqual(
       events.map((e) => e.event.type),
       ['speech-start', 'max-utterance'],

@@ -15,7 +15,8 @@ export function voiced(ms: number, dbfs: number, pitchHz = 140): Float64Array {
     { hz: 1400, width: 200 },
   ];
   // Intonation: the pitch glides ±10% at 1.5 Hz; the phase of each harmonic integrates it.
-  const pitchAt = (n: number): number => pitchHz * (1 + 0.1 * Math.sin((2 * Math.PI * 1.5 * n) / SAMPLE_RATE));
+  const pitchAt = (n: number): number =>
+    pitchHz * (1 + 0.1 * Math.sin((2 * Math.PI * 1.5 * n) / SAMPLE_RATE));
   for (let h = 1; h * pitchHz * 1.1 < 3600; h++) {
     let phase = (h * 2.1) % (2 * Math.PI);
     for (let n = 0; n < length; n++) {

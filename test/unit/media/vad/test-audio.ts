@@ -12,7 +12,9 @@ function commandExists(name: string): boolean {
 
 export const HAVE_ESPEAK = commandExists('espeak-ng');
 export const HAVE_SOX = commandExists('sox');
-export const NO_ESPEAK_REASON = HAVE_ESPEAK ? false : 'espeak-ng is not installed (scripts/setup installs it)';
+export const NO_ESPEAK_REASON = HAVE_ESPEAK
+  ? false
+  : 'espeak-ng is not installed (scripts/setup installs it)';
 
 /** mulberry32: a tiny seeded PRNG so every run builds the same noise. */
 export function seededRandom(seed: number): () => number {
@@ -102,7 +104,8 @@ export function resampleSinc(input: Int16Array, fromRate: number, toRate: number
       const t = n - center;
       const x = 2 * cutoff * t;
       const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-      const w = 0.42 + 0.5 * Math.cos((Math.PI * t) / halfTaps) + 0.08 * Math.cos((2 * Math.PI * t) / halfTaps);
+      const w =
+        0.42 + 0.5 * Math.cos((Math.PI * t) / halfTaps) + 0.08 * Math.cos((2 * Math.PI * t) / halfTaps);
       acc += input[n]! * 2 * cutoff * sinc * w;
     }
     out[j] = Math.max(-32768, Math.min(32767, Math.round(acc)));

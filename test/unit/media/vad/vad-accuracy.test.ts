@@ -30,7 +30,9 @@ describe('VAD accuracy on espeak-ng speech in noise', { skip: NO_ESPEAK_REASON }
       const signal = mixTrack(track, condition.kind, condition.snrDb);
       scores.set(condition.name, scoreRun(track.truth, track.truthFrames, runEndpointer(signal)));
     }
-    const table = formatScoreTable(CONDITIONS.map((c) => ({ condition: c.name, score: scores.get(c.name)! })));
+    const table = formatScoreTable(
+      CONDITIONS.map((c) => ({ condition: c.name, score: scores.get(c.name)! })),
+    );
     for (const line of table.split('\n')) {
       t.diagnostic(line);
     }

@@ -35,12 +35,27 @@ export const EVALUATION_UTTERANCES: readonly CorpusUtterance[] = [
 
 /** Other talkers, summed into babble. */
 const BABBLE_TALKERS: readonly CorpusUtterance[] = [
-  { voice: 'fr+f2', text: 'La mairie est ouverte du lundi au vendredi, sauf les jours fériés, de huit heures à midi.' },
-  { voice: 'en-us+m4', text: 'We went to the market on Saturday and bought apples, bread and some cheese for lunch.' },
-  { voice: 'fr+m2', text: 'Il faudra remplir le formulaire en ligne avant de venir avec les pièces justificatives.' },
-  { voice: 'en-gb+f4', text: 'The train to the city centre was late again this morning because of the weather.' },
+  {
+    voice: 'fr+f2',
+    text: 'La mairie est ouverte du lundi au vendredi, sauf les jours fériés, de huit heures à midi.',
+  },
+  {
+    voice: 'en-us+m4',
+    text: 'We went to the market on Saturday and bought apples, bread and some cheese for lunch.',
+  },
+  {
+    voice: 'fr+m2',
+    text: 'Il faudra remplir le formulaire en ligne avant de venir avec les pièces justificatives.',
+  },
+  {
+    voice: 'en-gb+f4',
+    text: 'The train to the city centre was late again this morning because of the weather.',
+  },
   { voice: 'fr+f4', text: 'Nous avons reçu votre demande et un conseiller vous rappellera dans la journée.' },
-  { voice: 'en-us+m2', text: 'Please hold the line, all our advisers are busy, your call is important to us.' },
+  {
+    voice: 'en-us+m2',
+    text: 'Please hold the line, all our advisers are busy, your call is important to us.',
+  },
 ];
 
 export interface TruthSpan {
@@ -157,10 +172,18 @@ export function makeNoise(kind: NoiseKind, length: number, seed: number): Float6
 }
 
 /** Speech + noise at `snrDb` (active speech power over mean noise power); `undefined` kind = clean. */
-export function mixTrack(track: CleanTrack, kind: NoiseKind | undefined, snrDb: number, seed = 1): Int16Array {
+export function mixTrack(
+  track: CleanTrack,
+  kind: NoiseKind | undefined,
+  snrDb: number,
+  seed = 1,
+): Int16Array {
   if (kind === undefined) {
     return mixToInt16(track.speech);
   }
-  const noise = scaleToPower(makeNoise(kind, track.speech.length, seed), track.speechActivePower / 10 ** (snrDb / 10));
+  const noise = scaleToPower(
+    makeNoise(kind, track.speech.length, seed),
+    track.speechActivePower / 10 ** (snrDb / 10),
+  );
   return mixToInt16(track.speech, noise);
 }

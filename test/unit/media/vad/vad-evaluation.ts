@@ -104,7 +104,9 @@ export function scoreRun(
     startError.push(Math.abs(hits[0]!.startMs - t.startMs));
     endError.push(Math.abs(hits[hits.length - 1]!.endMs - t.endMs));
   }
-  const falseAlarms = run.utterances.filter((d) => !truth.some((t) => d.startMs < t.endMs && d.endMs > t.startMs)).length;
+  const falseAlarms = run.utterances.filter(
+    (d) => !truth.some((t) => d.startMs < t.endMs && d.endMs > t.startMs),
+  ).length;
   let truePositive = 0;
   let positive = 0;
   let relevant = 0;

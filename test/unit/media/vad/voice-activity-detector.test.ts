@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VoiceActivityDetector, type VadFrameResult } from '../../../../src/media/vad/voice-activity-detector.js';
+import {
+  VoiceActivityDetector,
+  type VadFrameResult,
+} from '../../../../src/media/vad/voice-activity-detector.js';
 import { BandEnergyAnalyzer } from '../../../../src/media/vad/band-energy-analyzer.js';
 import { mixToInt16, toFrames } from './test-audio.js';
 import { add, concat, hiss, silence, voiced } from './synthetic-voice.js';
@@ -18,7 +21,9 @@ function transitions(results: VadFrameResult[]): { type: string; frame: number; 
 describe('BandEnergyAnalyzer', () => {
   it('puts a sine in its band at the power of the sine (Parseval)', () => {
     const analyzer = new BandEnergyAnalyzer([200, 600, 1000, 2000]);
-    const frame = Int16Array.from({ length: 160 }, (_, n) => Math.round(10000 * Math.sin((2 * Math.PI * 800 * n) / 8000)));
+    const frame = Int16Array.from({ length: 160 }, (_, n) =>
+      Math.round(10000 * Math.sin((2 * Math.PI * 800 * n) / 8000)),
+    );
     const out = new Float64Array(3);
     const total = analyzer.analyze(frame, out);
     const expected = (10000 * 10000) / 2;
@@ -63,7 +68,10 @@ describe('VoiceActivityDetector', () => {
       const signal = add(concat(silence(2000), voiced(800, speech), silence(1000)), hiss(3800, noise));
       const events = transitions(run(signal));
       assert.equal(events.length, 2, `${speech}/${noise} dBFS: ${JSON.stringify(events)}`);
-      assert.ok(events[0]!.boundary >= 100 && events[0]!.boundary <= 101, `onset at frame ${events[0]!.boundary}`);
+      assert.ok(
+        events[0]!.boundary >= 100 && events[0]!.boundary <= 101,
+        `onset at frame ${events[0]!.boundary}`,
+      );
     }
   });
 
@@ -77,7 +85,10 @@ describe('VoiceActivityDetector', () => {
     const results = run(signal);
     const stepFrame = 150;
     const lastSpeech = results.findLastIndex((r) => r.inSpeech);
-    assert.ok(lastSpeech < stepFrame + 150, `still in speech ${(lastSpeech - stepFrame) * 20} ms after the step`);
+    assert.ok(
+      lastSpeech < stepFrame + 150,
+      `still in speech ${(lastSpeech - stepFrame) * 20} ms after the step`,
+    );
     // ...and it still hears speech over the new background.
     const after = add(concat(silence(2000), voiced(800, -15), silence(1000)), hiss(3800, -35, 5));
     const vad = new VoiceActivityDetector();

@@ -1,0 +1,80 @@
+/** Public shapes of a call's media session (`media-session.ts`) and of the process-wide media engine. */
+import type { DtmfEvent, G711CodecName } from './media-types.js';
+import type { EndpointerEvent, TurnOptions } from './vad/endpointer-types.js';
+import type { EndpointerOptions } from './vad/endpointer-types.js';
+import type {
+  PlaybackFinishedEvent,
+  PlaybackInterruptedEvent,
+  PlaybackItemErrorEvent,
+  PlaybackStartedEvent,
+  SpeechSynthesizer,
+} from './playback/prompt-player-types.js';
+import type { RtpSessionStats, TransportAddress } from './rtp/rtp-session-types.js';
+
+export interface MediaEngineOptions {
+  /** Local address RTP sockets bind to. @default '127.0.0.1' */
+  bindAddress: string;
+  /** RTP port range (even ports; RTCP on port + 1). @default 40000–49999 */
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** Folder with `<lang>/<id>.wav` prompts. @default './prompts' */
+  promptsDirectory: string;
+  /** Runtime TTS for dynamic text; without it, `tts` playback items fail with a clear item error. */
+  synthesizer?: SpeechSynthesizer;
+  /** Endpointing and VAD defaults for every session. */
+  endpointer?: Partial<EndpointerOptions>;
+  /** Inbound jitter buffer depth, ms. @default 60 */
+  jitterDepthMs?: number;
+  /** Folder for call recordings (stereo WAV); null = recording unavailable. @default null */
+  recordingDirectory: string | null;
+  logger?: MediaLogger;
+}
+
+export interface MediaLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the SDP negotiation agreed, as the media session needs it. */
+export interface MediaSessionParameters {
+  callId: string;
+  codec: G711CodecName;
+  payloadType: number;
+  telephoneEventPayloadType?: number;
+  /** The caller's RTP address from its SDP (symmetric RTP latches to the real source later). */
+  remote: TransportAddress;
+  rtcpMux?: boolean;
+  /** Conversation language (prompt folder). */
+  language: string;
+  /** Listen for DTMF tones in the audio (gateways that send neither RFC 4733 nor INFO). @default false */
+  inbandDtmf?: boolean;
+  /** Record the call as stereo WAV (caller left, IVR right). @default false */
+  record?: boolean;
+}
+
+export interface MediaSessionEvents {
+  dtmf: [event: DtmfEvent];
+  /** The caller started speaking (VAD), in or out of a listening turn. */
+  'speech-detected': [atMs: number];
+  /** Events of the open listening turn (speech-start, speech-end, no-input, max-utterance). */
+  turn: [event: EndpointerEvent];
+  'playback-started': [event: PlaybackStartedEvent];
+  'playback-finished': [event: PlaybackFinishedEvent];
+  'playback-interrupted': [event: PlaybackInterruptedEvent];
+  'playback-error': [event: PlaybackItemErrorEvent];
+  closed: [stats: MediaSessionStats];
+}
+
+export interface MediaSessionStats {
+  callId: string;
+  durationMs: number;
+  rtp: RtpSessionStats;
+  bargeIns: number;
+  dtmf: number;
+  forkDrops: number;
+  recordingFile: string | undefined;
+}
+
+export type { TurnOptions };

@@ -188,7 +188,13 @@ const numberSchema = z
 
 const DEFAULT_NUMBERS = {
   '3646': { language: 'fr', label: 'Assurance Maladie', flow: null, record: false, inbandDtmf: false },
-  '3647': { language: 'en', label: 'Health insurance (English)', flow: null, record: false, inbandDtmf: false },
+  '3647': {
+    language: 'en',
+    label: 'Health insurance (English)',
+    flow: null,
+    record: false,
+    inbandDtmf: false,
+  },
 } as const;
 
 const redisUrl = z.string().refine(

@@ -7,7 +7,10 @@ import { digitPromptId } from '../speech/tts/say-digits.js';
 
 /** What the demo needs from a call's media (a `MediaSession` provides it). */
 export interface DemoMedia {
-  play(items: { kind: 'prompt'; id: string }[], options: { bargeIn?: boolean; mode?: 'queue' | 'replace' }): unknown;
+  play(
+    items: { kind: 'prompt'; id: string }[],
+    options: { bargeIn?: boolean; mode?: 'queue' | 'replace' },
+  ): unknown;
   on(event: 'dtmf', listener: (event: { digit: string }) => void): unknown;
 }
 

@@ -19,7 +19,11 @@ export class MediaEngine {
       onError: (err) => options.logger?.error({ err }, 'media tick handler failed'),
     });
     this.prompts = new PromptCache({ directory: options.promptsDirectory });
-    this.pool = new RtpPortPool({ min: options.rtpPortMin, max: options.rtpPortMax, address: options.bindAddress });
+    this.pool = new RtpPortPool({
+      min: options.rtpPortMin,
+      max: options.rtpPortMax,
+      address: options.bindAddress,
+    });
   }
 
   /** Reserves an RTP port (and its RTCP neighbour) for the SDP answer or offer. */
@@ -39,8 +43,16 @@ export class MediaEngine {
     return this.sessions.size;
   }
 
-  stats(): { sessions: number; scheduler: ReturnType<MediaScheduler['stats']>; ports: { allocated: number } } {
-    return { sessions: this.sessions.size, scheduler: this.scheduler.stats(), ports: { allocated: this.pool.allocated } };
+  stats(): {
+    sessions: number;
+    scheduler: ReturnType<MediaScheduler['stats']>;
+    ports: { allocated: number };
+  } {
+    return {
+      sessions: this.sessions.size,
+      scheduler: this.scheduler.stats(),
+      ports: { allocated: this.pool.allocated },
+    };
   }
 
   close(): void {

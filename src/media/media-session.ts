@@ -57,7 +57,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       prompts: engine.prompts,
       language: params.language,
       ...(options.synthesizer === undefined ? {} : { synthesizer: options.synthesizer }),
-      onListenerError: (err) => options.logger?.warn({ err, callId: this.callId }, 'playback listener failed'),
+      onListenerError: (err) =>
+        options.logger?.warn({ err, callId: this.callId }, 'playback listener failed'),
     });
     this.endpointer = new Endpointer(options.endpointer ?? {});
     this.inband = params.inbandDtmf === true ? new InbandDtmfDetector() : undefined;

@@ -275,7 +275,11 @@ export class InboundCallHandler {
     dialog.on('info', (req, res) => {
       const handled = call.mediaReservation?.info(req.get('Content-Type'), req.body ?? '') ?? false;
       // Legacy INFO DTMF (no Info-Package, RFC 6086 §2): 200 when understood, 415 for any other body.
-      res.send(handled ? 200 : 415, undefined, handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } });
+      res.send(
+        handled ? 200 : 415,
+        undefined,
+        handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } },
+      );
     });
     call.maxDurationTimer = this.clock.setTimeout(
       () => this.hangup(call, 'max-duration'),

@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readWav } from '../../src/media/codec/wav.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
@@ -30,6 +31,11 @@ describe('media with baresip', { timeout: 120_000 }, () => {
       sip: { port: 0, wire: { port: 0 } },
       http: { port: 0 },
       log: { level: 'info' },
+      media: { recordingDirectory: join(work, 'recordings') },
+      numbers: {
+        '3646': { language: 'fr', label: 'Assurance Maladie', record: true },
+        '3647': { language: 'en', label: 'Health insurance (English)' },
+      },
     });
   });
   after(async () => {
@@ -69,6 +75,18 @@ describe('media with baresip', { timeout: 120_000 }, () => {
     );
     const closed = serve.logs.find((l) => l.msg === 'media closed' && (l.bargeIns as number) >= 1);
     assert.ok(closed, 'server counted the barge-in');
+
+    // 3646 records calls: a stereo WAV with the caller on the left and the IVR on the right.
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = serve.logs.filter((l) => (l.level as number) >= 40);
+    assert.deepEqual(errors, []);
+    const files = readdirSync(join(work, 'recordings'));
+    assert.equal(files.length, 1, files.join(','));
+    const recording = readWav(readFileSync(join(work, 'recordings', files[0]!)));
+    assert.equal(recording.channels, 2);
+    assert.equal(recording.sampleRate, 8000);
+    t.diagnostic(`recording: ${Math.round(recording.durationMs)} ms`);
+    assert.ok(recording.durationMs > 5000, 'the whole call is recorded');
   });
 
   it('answers a key press with the spoken digit', async (t) => {

@@ -5,20 +5,27 @@
 
 # --- build: compile TypeScript with the dev dependencies ---------------------------------------------------
 FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# Prompt audio is rendered at build time (espeak-ng); studio recordings placed in prompts/<lang>/ are kept.
+COPY prompts ./prompts
+RUN node dist/src/cli.js prompts render
 
 # --- runtime: production dependencies and the compiled output only -----------------------------------------
 FROM node:20-bookworm-slim AS runtime
+# espeak-ng: runtime TTS for dynamic text (digits, numbers) when no cloud TTS is configured.
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/prompts ./prompts
 COPY config ./config
 RUN mkdir -p /app/var && chown node:node /app/var
 

@@ -62,10 +62,20 @@ describe('loadConfig', () => {
       rtpPortMin: 40000,
       rtpPortMax: 49999,
       telephoneEvent: true,
+      promptsDirectory: null,
+      recordingDirectory: null,
+      jitterDepthMs: 60,
+      endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });
     assert.deepEqual(config.numbers, {
-      '3646': { language: 'fr', label: 'Assurance Maladie', flow: null },
-      '3647': { language: 'en', label: 'Health insurance (English)', flow: null },
+      '3646': { language: 'fr', label: 'Assurance Maladie', flow: null, record: false, inbandDtmf: false },
+      '3647': {
+        language: 'en',
+        label: 'Health insurance (English)',
+        flow: null,
+        record: false,
+        inbandDtmf: false,
+      },
     });
     assert.deepEqual(config.http, { host: '127.0.0.1', port: 3000 });
     assert.deepEqual(config.redis, { url: null });
@@ -105,7 +115,9 @@ describe('loadConfig', () => {
     assert.equal(config.sip.port, 5080);
     assert.equal(config.sip.host, '127.0.0.1');
     assert.deepEqual(config.sip.protection.rateLimit, { perSecond: 10, burst: 200, floodSeconds: 5 });
-    assert.deepEqual(config.numbers, { '0800123456': { language: 'en', label: 'Free line', flow: null } });
+    assert.deepEqual(config.numbers, {
+      '0800123456': { language: 'en', label: 'Free line', flow: null, record: false, inbandDtmf: false },
+    });
     assert.equal(config.dataDir, '/srv/aiguilleur');
   });
 

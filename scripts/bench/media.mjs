@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+// Media benchmark: N concurrent full-duplex G.711 calls against `aiguilleur serve` (the built CLI), for each N
+// of a list; prints one table row per step. Not a test: it measures.
+//
+//   node scripts/bench/media.mjs [--calls 100,250,500,1000] [--seconds 20] [--cps 200] [--dtmf-every 5]
+//                                [--phases 4] [--number 3646] [--profile] [--profile-calls N] [--cli path]
+//
+// The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
+// RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
+// every --dtmf-every seconds, so the IVR plays "you pressed N" prompts back. The server runs the keypad demo.
+//
+// Per step, over a window of --seconds with all N calls up:
+//   server CPU (utime+stime from /proc over the window; 100% = one core) and RSS;
+//   event-loop delay: the server's own p99 over each 1 s window (GET /healthz eventLoopDelayMs), worst of the
+//   window (the server samples at 10 ms resolution, so small values read as ~10 ms);
+//   send-interval of the IVR's packets as received here, per call: p50, p99, max (ideal 20 ms; this process's
+//   own loop lag adds to it, shown as "gen lag p99"); RFC 3550 interarrival jitter, mean over calls;
+//   loss: generator → server from the server's "media closed" log lines (RTP sequence loss, and packets we sent
+//   that it did not count), server → generator from sequence gaps here; both over the whole call;
+//   DTMF: key presses sent and heard by the server (its dtmfCount);
+//   the generator's own CPU.
+// A step passes when every call was set up and torn down, loss is below 0.1% both ways, the p99 send interval
+// is under 30 ms and the server's loop delay p99 stayed under 50 ms.
+// --profile runs the highest passing N once more under `node --cpu-prof` and prints the top self-time functions.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MediaLoadGenerator } from './media-load-generator.mjs';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '100,250,500,1000' },
+    seconds: { type: 'string', default: '20' },
+    cps: { type: 'string', default: '200' },
+    'dtmf-every': { type: 'string', default: '5' },
+    phases: { type: 'string', default: '4' },
+    number: { type: 'string', default: '3646' },
+    profile: { type: 'boolean', default: false },
+    'profile-calls': { type: 'string' },
+    'profile-seconds': { type: 'string', default: '15' },
+    // Another build of the CLI (e.g. one compiled elsewhere with tsc --outDir); default: this checkout's dist.
+    cli: { type: 'string' },
+  },
+});
+const steps = values.calls.split(',').map(Number);
+const windowS = Number(values.seconds);
+const cps = Number(values.cps);
+
+for (const tool of ['espeak-ng', 'sox']) {
+  if (spawnSync('which', [tool]).status !== 0) {
+    console.error(`${tool} is not installed: run scripts/setup first`);
+    process.exit(1);
+  }
+}
+/** Newest modification time under a folder, ms. */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const cli = resolve(values.cli ?? join(root, 'dist', 'src', 'cli.js'));
+// A stale build would measure old code: rebuild when any source is newer than the built CLI.
+if (values.cli === undefined && (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(root, 'src')))) {
+  console.error('building (dist is missing or older than src)…');
+  const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'aiguilleur-media-bench-'));
+
+/** A caller who talks now and then: background noise, a sentence, background noise; µ-law, looped. */
+function renderCallerAudio() {
+  const speech = join(work, 'speech.wav');
+  const padded = join(work, 'padded.wav');
+  const noise = join(work, 'noise.wav');
+  const out = join(work, 'caller.ul');
+  execFileSync('espeak-ng', ['-v', 'en', '-s', '160', '-w', speech, 'I would like to speak to an advisor please.']);
+  execFileSync('sox', [speech, '-r', '8000', '-c', '1', '-b', '16', padded, 'pad', '2', '3']);
+  const samples = Number(execFileSync('soxi', ['-s', padded], { encoding: 'utf8' }).trim());
+  execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', noise, 'synth', `${samples}s`, 'whitenoise', 'vol', '0.001']);
+  execFileSync('sox', ['-m', padded, noise, '-t', 'raw', '-r', '8000', '-c', '1', '-e', 'mu-law', out]);
+  const audio = readFileSync(out);
+  return audio.subarray(0, audio.length - (audio.length % 160));
+}
+
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks of 1/100 s
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** Starts `aiguilleur serve` with a config fit for load; resolves once it logged its addresses. */
+async function startServer(extraNodeArgs = []) {
+  const config = {
+    sip: {
+      port: 0,
+      transports: ['udp'],
+      wire: { port: 0 },
+      protection: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000, floodSeconds: 3600 } },
+    },
+    calls: { maxConcurrent: 100_000, eventLoopDelayMs: 60_000, drainTimeoutSeconds: 5 },
+    media: { rtpPortMin: 20000, rtpPortMax: 29999 },
+    http: { port: 0 },
+    log: { level: 'info' },
+    dataDir: join(work, 'var'),
+  };
+  const configFile = join(work, 'bench.config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(
+    process.execPath,
+    [...extraNodeArgs, cli, 'serve', '--config', configFile],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const server = { child, mediaClosed: new Map(), errors: [], sipPort: 0, httpPort: 0 };
+  let buffered = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    buffered += d.toString('utf8');
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (entry.msg === 'media closed') server.mediaClosed.set(entry.callId, entry);
+      else if (entry.msg === 'aiguilleur started') {
+        server.sipPort = entry.addresses.sip[0].port;
+        server.httpPort = entry.addresses.http;
+      } else if (entry.level >= 50) server.errors.push(entry);
+    }
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 30_000;
+  while (server.sipPort === 0) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`server did not start:\n${stderr}`);
+    }
+    await sleep(50);
+  }
+  return server;
+}
+
+async function stopServer(server) {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+async function health(server) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/healthz`);
+    return await res.json();
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor(predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate() && Date.now() < deadline) await sleep(100);
+  return predicate();
+}
+
+/** One step: N calls up, a measurement window, all hung up, then the server's per-call logs. */
+async function runStep(server, audio, n, seconds) {
+  const gen = new MediaLoadGenerator({
+    sipPort: server.sipPort,
+    number: values.number,
+    audio,
+    phases: Number(values.phases),
+    dtmfEverySeconds: Number(values['dtmf-every']),
+  });
+  await gen.open();
+  await gen.placeCalls(n, cps);
+  await waitFor(() => gen.counts().inviting === 0, (n / cps) * 1000 + 40_000);
+  await sleep(2000); // let the last calls' welcome prompts start
+
+  const genCpu0 = process.cpuUsage();
+  const cpu0 = cpuSeconds(server.child.pid);
+  const t0 = performance.now();
+  gen.startMeasuring();
+  const loopDelays = [];
+  const active = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    await sleep(1000);
+    const h = await health(server);
+    if (h !== undefined) {
+      loopDelays.push(h.eventLoopDelayMs);
+      active.push(h.activeCalls);
+    }
+  }
+  const { intervals, tickLateness } = gen.stopMeasuring();
+  const wall = (performance.now() - t0) / 1000;
+  const serverCpu = (100 * (cpuSeconds(server.child.pid) - cpu0)) / wall;
+  const genUsage = process.cpuUsage(genCpu0);
+  const genCpu = (100 * (genUsage.user + genUsage.system)) / 1e6 / wall;
+  const rss = rssMb(server.child.pid);
+
+  const established = gen.calls.filter((c) => c.state === 'up');
+  gen.hangupAll(cps);
+  await waitFor(() => gen.counts()['hanging-up'] === 0, (n / cps) * 1000 + 40_000);
+  await waitFor(() => established.every((c) => server.mediaClosed.has(c.callId)), 15_000);
+
+  let sent = 0;
+  let serverReceived = 0;
+  let serverLost = 0;
+  let serverSent = 0;
+  let received = 0;
+  let lostTowardsUs = 0;
+  let expectedHere = 0;
+  let dtmfSent = 0;
+  let dtmfHeard = 0;
+  let missingLogs = 0;
+  let jitterSum = 0;
+  let jitterMax = 0;
+  for (const call of established) {
+    const log = server.mediaClosed.get(call.callId);
+    if (log === undefined) {
+      missingLogs++;
+      continue;
+    }
+    sent += call.sent;
+    serverReceived += log.rtp.packetsReceived;
+    serverLost += Math.max(0, log.rtp.lost);
+    serverSent += log.rtp.packetsSent;
+    received += call.received;
+    const { expected, lost } = gen.lossTowardsUs(call);
+    expectedHere += expected;
+    lostTowardsUs += Math.max(0, lost);
+    dtmfSent += call.dtmfSent;
+    dtmfHeard += log.dtmfCount;
+    const jitterMs = call.jitter / 8;
+    jitterSum += jitterMs;
+    jitterMax = Math.max(jitterMax, jitterMs);
+  }
+  const counts = gen.counts();
+  const row = {
+    n,
+    up: established.length,
+    failed: counts.failed,
+    rejected: [...gen.responses.rejected].map(([s, c]) => `${c}×${s}`).join(' '),
+    serverByes: gen.responses.serverByes,
+    missingLogs,
+    serverCpu,
+    rss,
+    genCpu,
+    loopDelayMax: Math.max(...loopDelays),
+    loopDelayMedian: loopDelays.sort((a, b) => a - b)[Math.floor(loopDelays.length / 2)],
+    activeMin: Math.min(...active),
+    p50: intervals.percentile(50),
+    p99: intervals.percentile(99),
+    max: intervals.max,
+    samples: intervals.total,
+    genLagP99: tickLateness.percentile(99),
+    jitterMean: jitterSum / Math.max(1, established.length - missingLogs),
+    jitterMax,
+    // Generator → server: the server's RTP sequence loss, and packets we sent that it never counted.
+    inLossPct: (100 * serverLost) / Math.max(1, serverReceived + serverLost),
+    inUncountedPct: (100 * (sent - serverReceived)) / Math.max(1, sent),
+    // Server → generator: sequence gaps here; and what it says it sent against what arrived.
+    outLossPct: (100 * lostTowardsUs) / Math.max(1, expectedHere),
+    outUncountedPct: (100 * (serverSent - received)) / Math.max(1, serverSent),
+    dtmfSent,
+    dtmfHeard,
+  };
+  row.pass =
+    row.up === n &&
+    row.failed === 0 &&
+    row.missingLogs === 0 &&
+    row.inLossPct < 0.1 &&
+    row.outLossPct < 0.1 &&
+    row.p99 < 30 &&
+    row.loopDelayMax < 50;
+  gen.close();
+  return row;
+}
+
+const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+function printTable(rows) {
+  console.log(
+    `\nMedia benchmark: N full-duplex G.711 calls (PCMU, 20 ms) → aiguilleur serve (keypad demo), ${windowS} s window per step, ` +
+      `key press every ${values['dtmf-every']} s per call; 2 cores shared by server and generator`,
+  );
+  console.log(
+    '| calls | up | server CPU % | server RSS MB | loop delay p99 max (median) ms | send interval p50 / p99 / max ms | jitter mean / max ms | loss in % (uncounted) | loss out % (uncounted) | DTMF sent / heard | generator CPU % | gen lag p99 ms | pass |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.n} | ${r.up}${r.failed ? ` (${r.failed} failed${r.rejected ? `: ${r.rejected}` : ''})` : ''} | ${fmt(r.serverCpu, 0)} | ${fmt(r.rss, 0)} | ` +
+        `${fmt(r.loopDelayMax)} (${fmt(r.loopDelayMedian)}) | ${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.max, 1)} | ` +
+        `${fmt(r.jitterMean, 2)} / ${fmt(r.jitterMax, 2)} | ${fmt(r.inLossPct, 3)} (${fmt(r.inUncountedPct, 2)}) | ` +
+        `${fmt(r.outLossPct, 3)} (${fmt(r.outUncountedPct, 2)}) | ${r.dtmfSent} / ${r.dtmfHeard} | ${fmt(r.genCpu, 0)} | ` +
+        `${fmt(r.genLagP99, 2)} | ${r.pass ? 'yes' : 'no'} |`,
+    );
+  }
+}
+
+/** Self time per function of a V8 .cpuprofile, top `limit`, as a table. */
+function printProfile(file, limit = 25) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  let total = 0;
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) return;
+    if (frame.functionName === '(idle)') idle += dt;
+    const url = frame.url.replace(`file://${root}/`, '').replace(/^node:/, 'node:');
+    const key = `${frame.functionName || '(anonymous)'}  ${url}${url ? `:${frame.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  const busy = total - idle;
+  console.log(
+    `\nCPU profile (${file}): ${fmt(total / 1e6, 1)} s sampled, ${fmt((100 * busy) / total, 0)}% busy; top self time:`,
+  );
+  console.log('| self ms | % of busy | function  location |');
+  console.log('|---:|---:|:---|');
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, limit)) {
+    console.log(`| ${fmt(us / 1000, 0)} | ${fmt((100 * us) / busy, 1)} | ${key.replace(/\|/g, '\\|')} |`);
+  }
+}
+
+const audio = renderCallerAudio();
+const rows = [];
+let server = await startServer();
+for (const n of steps) {
+  console.error(`step: ${n} calls…`);
+  const row = await runStep(server, audio, n, windowS);
+  rows.push(row);
+  console.error(
+    `step ${n}: ${row.up} up, server CPU ${fmt(row.serverCpu, 0)}%, p99 interval ${fmt(row.p99, 2)} ms, ${row.pass ? 'pass' : 'FAIL'}`,
+  );
+  await sleep(3000);
+}
+const serverErrors = server.errors.length;
+await stopServer(server);
+printTable(rows);
+if (serverErrors > 0) console.log(`\nserver logged ${serverErrors} error line(s)`);
+
+if (values.profile || values['profile-calls'] !== undefined) {
+  const passing = rows.filter((r) => r.pass).map((r) => r.n);
+  const n = Number(values['profile-calls'] ?? Math.max(...passing, steps[0]));
+  const profileDir = join(work, 'cpu-profile');
+  console.error(`profiling the server at ${n} calls…`);
+  server = await startServer(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  const row = await runStep(server, audio, n, Number(values['profile-seconds']));
+  await stopServer(server);
+  printTable([row]);
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) console.log('no CPU profile written (server did not exit cleanly)');
+  else printProfile(join(profileDir, file));
+}
+process.exit(0);

@@ -97,11 +97,18 @@ export class MediaLoadGenerator {
     this.cps = 100;
     this.tickIndex = 0;
     this.timer = undefined;
-    this.responses = { provisional: 0, rejected: new Map(), serverByes: 0, retransmissions: 0 };
+    this.responses = {
+      provisional: 0,
+      rejected: new Map(),
+      serverByes: 0,
+      retransmissions: 0,
+      sipSocketErrors: 0,
+    };
   }
 
   async open() {
     this.sip = await bindUdp(0);
+    this.sip.on('error', () => this.responses.sipSocketErrors++);
     this.sipLocalPort = this.sip.address().port;
     this.sip.on('message', (msg) => this.onSip(msg.toString('latin1')));
     this.periodMs = FRAME_MS / this.phases;
@@ -210,6 +217,8 @@ export class MediaLoadGenerator {
       dtmfDigit: 0,
       dtmfTs: 0,
       sent: 0,
+      sendErrors: 0,
+      socketErrors: 0,
       dtmfSent: 0,
       received: 0,
       rtcpReceived: 0,
@@ -223,6 +232,11 @@ export class MediaLoadGenerator {
     };
     rtp.on('message', (msg) => this.onRtp(call, msg));
     rtcp.on('message', () => call.rtcpReceived++);
+    // ICMP port unreachable surfaces as ECONNREFUSED on a connected socket: the server closed the call's port
+    // (normal between its BYE handling and our last packets). Counted, never fatal.
+    const onError = () => call.socketErrors++;
+    rtp.on('error', onError);
+    rtcp.on('error', onError);
     this.calls.push(call);
     this.byCallId.set(call.callId, call);
     this.phaseLists[index % this.phases].push(call);
@@ -329,7 +343,7 @@ export class MediaLoadGenerator {
     call.audioOffset += SAMPLES;
     if (call.audioOffset >= this.audio.length) call.audioOffset = 0;
     call.rtp.send([h, payload], (err) => {
-      if (err) call.sendErrors = (call.sendErrors ?? 0) + 1;
+      if (err) call.sendErrors++;
     });
     call.sent++;
   }

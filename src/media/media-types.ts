@@ -13,7 +13,10 @@ export const SAMPLES_PER_FRAME = 160;
 export type G711CodecName = 'PCMU' | 'PCMA';
 
 /** Static payload types of RFC 3551 §6. */
-export const STATIC_PAYLOAD_TYPES: Readonly<Record<G711CodecName, number>> = Object.freeze({ PCMU: 0, PCMA: 8 });
+export const STATIC_PAYLOAD_TYPES: Readonly<Record<G711CodecName, number>> = Object.freeze({
+  PCMU: 0,
+  PCMA: 8,
+});
 
 /** One frame of audio: `SAMPLES_PER_FRAME` signed 16-bit samples at 8 kHz. */
 export type PcmFrame = Int16Array;

@@ -39,7 +39,7 @@ export async function startServe(
   const logs: Record<string, unknown>[] = [];
   let buffered = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buffered += d.toString('utf8');
     let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -52,7 +52,7 @@ export async function startServe(
       }
     }
   });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const deadline = Date.now() + 30_000;
   let started: Record<string, unknown> | undefined;

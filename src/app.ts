@@ -99,7 +99,7 @@ class AiguilleurApp implements App {
       }
       wireTarget = { host, port, secret };
     }
-    this.media = await this.startMedia();
+    this.media = config.media.enabled ? await this.startMedia() : undefined;
     this.srf = await connectSrf(wireTarget, { logger });
     this.overload.start();
     const mediaAddress =
@@ -120,7 +120,10 @@ class AiguilleurApp implements App {
         userAgent: config.sip.userAgent,
       },
       logger,
-      { isOverloaded: () => this.overload.isOverloaded(), media: this.mediaProvider(this.media) },
+      {
+        isOverloaded: () => this.overload.isOverloaded(),
+        ...(this.media === undefined ? {} : { media: this.mediaProvider(this.media) }),
+      },
     );
     const http = await startHttpServer({
       host: config.http.host,

@@ -376,7 +376,15 @@ for (const n of steps) {
 const serverErrors = server.errors.length;
 await stopServer(server);
 printTable(rows);
-if (serverErrors > 0) console.log(`\nserver logged ${serverErrors} error line(s)`);
+if (serverErrors > 0) {
+  const kinds = new Map();
+  for (const e of server.errors) {
+    const key = `${e.msg} ${e.err?.message ?? e.err?.code ?? ''}`.trim();
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  console.log(`\nserver logged ${serverErrors} error line(s):`);
+  for (const [key, count] of kinds) console.log(`  ${count} × ${key}`);
+}
 
 if (values.profile || values['profile-calls'] !== undefined) {
   const passing = rows.filter((r) => r.pass).map((r) => r.n);

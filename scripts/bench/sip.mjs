@@ -64,6 +64,7 @@ const config = {
     protection: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000, floodSeconds: 3600 } },
   },
   calls: { maxConcurrent: 1_000_000, eventLoopDelayMs: 10_000 },
+  media: { enabled: false },
   http: { port: 0 },
   log: { level: 'warn' },
   dataDir: join(work, 'var'),

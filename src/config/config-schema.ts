@@ -149,6 +149,7 @@ const mediaSchema = z
     rtpPortMin: z.number().int().min(1024).max(65535).default(40000),
     rtpPortMax: z.number().int().min(1024).max(65535).default(49999),
     telephoneEvent: z.boolean().default(true),
+    enabled: z.boolean().default(true),
     promptsDirectory: z.string().min(1).nullable().default(null),
     recordingDirectory: z.string().min(1).nullable().default(null),
     jitterDepthMs: z.number().int().min(20).max(500).multipleOf(20).default(60),

@@ -127,6 +127,11 @@ export interface MediaConfig {
   readonly rtpPortMax: number;
   /** Offer and accept RFC 4733 telephone-event (DTMF). @default true */
   readonly telephoneEvent: boolean;
+  /**
+   * false = signalling only: SDP is answered with a port but no RTP is sent or received (capacity tests of the
+   * SIP path). @default true
+   */
+  readonly enabled: boolean;
   /** Folder with `<lang>/<id>.wav` prompt audio; null = the `prompts/` folder of the installation. @default null */
   readonly promptsDirectory: string | null;
   /** Folder for call recordings (stereo WAV, caller left); null = recording off everywhere. @default null */

@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       rtpPortMin: 40000,
       rtpPortMax: 49999,
       telephoneEvent: true,
+      enabled: true,
       promptsDirectory: null,
       recordingDirectory: null,
       jitterDepthMs: 60,

@@ -74,7 +74,8 @@ export class MediaLoadGenerator {
    * @param {Buffer} o.audio looped caller audio, µ-law, a multiple of 160 bytes
    * @param {number} [o.phases] slots per 20 ms period
    * @param {number} [o.dtmfEverySeconds] one key press per call this often (0: never)
-   * @param {number} [o.rtpPortBase] first local RTP port tried (pairs upwards)
+   * @param {number} [o.rtpPortBase] first local RTP port tried (pairs upwards, 30000-32767: below Linux's
+   *   ephemeral range, so no other socket of this machine sits there by chance)
    */
   constructor(o) {
     this.sipPort = o.sipPort;
@@ -164,19 +165,12 @@ export class MediaLoadGenerator {
     return { intervals: this.intervals, tickLateness: this.tickLateness };
   }
 
-  /** Forgets finished calls (between steps). */
-  reset() {
-    for (const call of this.calls) this.closeMedia(call);
-    this.calls = [];
-    this.byCallId.clear();
-    this.phaseLists = Array.from({ length: this.phases }, () => []);
-  }
-
   async newCall() {
     const index = this.calls.length;
     let rtp;
     let rtcp;
-    while (rtp === undefined) {
+    for (let attempt = 0; rtp === undefined; attempt++) {
+      if (attempt > 1400) throw new Error('no free RTP port pair in 30000-32767');
       const port = this.nextRtpPort;
       this.nextRtpPort = port >= 32766 ? 30000 : port + 2;
       try {
@@ -217,10 +211,11 @@ export class MediaLoadGenerator {
       dtmfDigit: 0,
       dtmfTs: 0,
       sent: 0,
-      sendErrors: 0,
       socketErrors: 0,
       dtmfSent: 0,
       received: 0,
+      strays: 0,
+      remoteSsrc: undefined,
       rtcpReceived: 0,
       firstSeq: -1,
       maxSeq: 0,
@@ -296,7 +291,10 @@ export class MediaLoadGenerator {
     if (now >= call.retransmitAt) {
       this.responses.retransmissions++;
       this.sendSip(text);
-      call.retransmitInterval = Math.min(call.retransmitInterval * 2, call.state === 'inviting' ? Infinity : T2);
+      call.retransmitInterval = Math.min(
+        call.retransmitInterval * 2,
+        call.state === 'inviting' ? Infinity : T2,
+      );
       call.retransmitAt = now + call.retransmitInterval;
     }
   }
@@ -328,7 +326,7 @@ export class MediaLoadGenerator {
       h[1] = (k === 0 ? 0x80 : 0) | PT_EVENT;
       h.writeUInt32BE(call.dtmfTs, 4);
       call.dtmfPacket = k === 12 ? -1 : k + 1;
-      if (k === 12) call.dtmfSent++;
+      if (k === 0) call.dtmfSent++;
     } else {
       payload = this.audio.subarray(call.audioOffset, call.audioOffset + SAMPLES);
       h[0] = 0x80;
@@ -342,9 +340,8 @@ export class MediaLoadGenerator {
     call.ts = (call.ts + SAMPLES) >>> 0;
     call.audioOffset += SAMPLES;
     if (call.audioOffset >= this.audio.length) call.audioOffset = 0;
-    call.rtp.send([h, payload], (err) => {
-      if (err) call.sendErrors++;
-    });
+    // No callback: Node then sends synchronously when it can and reports failures as 'error' events.
+    call.rtp.send([h, payload]);
     call.sent++;
   }
 
@@ -353,6 +350,14 @@ export class MediaLoadGenerator {
   onRtp(call, msg) {
     const now = performance.now();
     if (msg.length < 12 || (msg[1] & 0x7f) >= 72) return; // RTCP on the RTP port (none expected)
+    // Datagrams queued before the socket was connected may come from anyone (a previous run's server still
+    // sending to this port): only the server's stream, one SSRC, counts.
+    const ssrc = msg.readUInt32BE(8);
+    if (!call.connected || (call.remoteSsrc !== undefined && ssrc !== call.remoteSsrc)) {
+      call.strays++;
+      return;
+    }
+    call.remoteSsrc = ssrc;
     const seq = msg.readUInt16BE(2);
     const ts = msg.readUInt32BE(4);
     call.received++;

@@ -192,6 +192,40 @@ describe('engine with a drachtio-srf app', () => {
     assert.ok(events.includes('cancel'));
   });
 
+  it('answers a CANCEL that crosses the 200 with 481 and ends the call with BYE', async () => {
+    mode = 'answer';
+    const inv = invite(peer.port, h.sip);
+    peer.send(inv.text);
+    await peer.next(isStatus(200, 'INVITE'));
+    const cancel = inv.text
+      .split('\r\n\r\n')[0]!
+      .replace(/^INVITE /, 'CANCEL ')
+      .replace(/CSeq: 1 INVITE/, 'CSeq: 1 CANCEL')
+      .replace(/Content-Type: .*\r\n/, '')
+      .replace(/Content-Length: \d+/, 'Content-Length: 0');
+    peer.send(`${cancel}\r\n\r\n`);
+    await peer.next(isStatus(481, 'CANCEL'));
+    const bye = await peer.next(isRequest('BYE'));
+    assert.match(bye.headers.get('reason') ?? '', /CANCEL after 200/);
+    peer.send(
+      [
+        'SIP/2.0 200 OK',
+        ...bye.headers.getFields('via').map((v) => `Via: ${v}`),
+        `From: ${bye.headers.get('from')}`,
+        `To: ${bye.headers.get('to')}`,
+        `Call-ID: ${bye.headers.get('call-id')}`,
+        `CSeq: ${bye.headers.get('cseq')}`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await sleep(300); // the app's dialog sees the unsolicited BYE; leave nothing for the next test
+    while (peer.received().length > 0) {
+      await peer.next(() => true);
+    }
+  });
+
   it('retransmits an unacknowledged 200 and ends the call with BYE "ACK timeout"', async () => {
     mode = 'answer';
     const before = events.filter((e) => e === 'destroy').length;

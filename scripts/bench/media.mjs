@@ -22,9 +22,12 @@
 //   the generator's own CPU, and what everything else on the machine used (/proc/stat) during the window.
 // A step passes when every call was set up and torn down, loss is below 0.1% both ways, the p99 send interval
 // is under 30 ms and the server's loop delay p99 stayed under 50 ms.
-// --profile runs the highest passing N once more under `node --cpu-prof` and prints the top self-time functions.
+// --profile runs the highest passing N once more under `node --cpu-prof` and prints the top self-time functions;
+// where `perf` is installed it also samples the server's CPU time over the window (kernel included, JS names from
+// --perf-basic-prof), the better guide: V8's profile charges wall time, so a syscall that wakes the receiver
+// (on this VM, a costly paravirtual interrupt enable) looks far heavier there than it is.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -222,7 +225,7 @@ async function waitFor(predicate, timeoutMs) {
 }
 
 /** One step: N calls up, a measurement window, all hung up, then the server's per-call logs. */
-async function runStep(server, audio, n, seconds) {
+async function runStep(server, audio, n, seconds, { perfData } = {}) {
   const gen = new MediaLoadGenerator({
     sipPort: server.sipPort,
     number: values.number,
@@ -241,6 +244,29 @@ async function runStep(server, audio, n, seconds) {
   const machine0 = machineJiffies();
   const t0 = performance.now();
   gen.startMeasuring();
+  // perf samples CPU time (kernel included) over the window only, unlike V8's wall-clock profile of the run.
+  const perf =
+    perfData === undefined
+      ? undefined
+      : spawn(
+          'perf',
+          [
+            'record',
+            '-F',
+            '499',
+            '-g',
+            '-p',
+            String(server.child.pid),
+            '-o',
+            perfData,
+            '--',
+            'sleep',
+            String(seconds),
+          ],
+          {
+            stdio: 'ignore',
+          },
+        );
   const loopDelays = [];
   const active = [];
   while (performance.now() - t0 < seconds * 1000) {
@@ -254,6 +280,7 @@ async function runStep(server, audio, n, seconds) {
     }
   }
   const { intervals, tickLateness } = gen.stopMeasuring();
+  if (perf !== undefined && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const wall = (performance.now() - t0) / 1000;
   const serverCpu = (100 * (cpuSeconds(server.child.pid) - cpu0)) / wall;
   const genUsage = process.cpuUsage(genCpu0);
@@ -443,17 +470,55 @@ if (serverErrors > 0) {
   for (const [key, count] of kinds) console.log(`  ${count} × ${key}`);
 }
 
-if (values.profile || values['profile-calls'] !== undefined) {
+/** The hottest symbols of a `perf record` file (JS names from the server's --perf-basic-prof map). */
+function printPerf(file, limit = 30) {
+  const report = (sort) =>
+    execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', sort, '--stdio', '-g', 'none'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split('\n')
+      .filter((line) => /^\s+\d+\.\d+%/.test(line))
+      .map((line) =>
+        line
+          .trim()
+          .replace(/\s+-\s+-\s*$/, '')
+          .replace(/\s{2,}/g, '  '),
+      );
+  console.log(`\nperf (${file}): CPU samples of the server over the window, by object, then by symbol`);
+  for (const line of report('dso').slice(0, 6)) console.log(`  ${line}`);
+  console.log('| % of server CPU | symbol |');
+  console.log('|---:|:---|');
+  for (const line of report('dso,symbol').slice(0, limit)) {
+    const [pct, ...rest] = line.split(/\s+/);
+    console.log(`| ${pct} | ${rest.join(' ').replace(/\|/g, '\\|')} |`);
+  }
+}
+
+const profiling = values.profile || values['profile-calls'] !== undefined;
+if (profiling) {
   const passing = rows.filter((r) => r.pass).map((r) => r.n);
   const n = Number(values['profile-calls'] ?? Math.max(...passing, steps[0]));
   const profileDir = join(work, 'cpu-profile');
-  console.error(`profiling the server at ${n} calls…`);
-  server = await startServer(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  const row = await runStep(server, audio, n, Number(values['profile-seconds']));
+  const usePerf = spawnSync('perf', ['--version']).status === 0;
+  console.error(`profiling the server at ${n} calls${usePerf ? ' (V8 profile and perf)' : ''}…`);
+  server = await startServer([
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+    ...(usePerf ? ['--perf-basic-prof'] : []),
+  ]);
+  const perfData = usePerf ? join(work, 'perf.data') : undefined;
+  const row = await runStep(server, audio, n, Number(values['profile-seconds']), { perfData });
   await stopServer(server);
   printTable([row]);
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) console.log('no CPU profile written (server did not exit cleanly)');
   else printProfile(join(profileDir, file));
+  if (perfData !== undefined && existsSync(perfData)) {
+    printPerf(perfData);
+    rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true }); // written by --perf-basic-prof
+  } else if (!usePerf)
+    console.log('\n(perf not installed: no CPU-time profile with kernel frames; apt-get install linux-perf)');
 }
 process.exit(0);

@@ -184,10 +184,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     if (this.state === 'closed') {
       return;
     }
-    if (tick.elapsedTicks > 1) {
-      // The loop was blocked: keep the RTP timeline honest (RFC 3550 §5.1) without bursting frames.
-      this.rtp.skipFrame((tick.elapsedTicks - 1) * SAMPLES_PER_FRAME);
-      this.mediaTimeMs += (tick.elapsedTicks - 1) * FRAME_MS;
+    // After a blocked event loop the scheduler skips ticks instead of bursting (see media-scheduler.ts): the
+    // RTP timeline still advances (RFC 3550 §5.1; skipFrame takes at most 480 samples at a time), and the
+    // caller audio that arrived meanwhile is still read, so VAD, DTMF and recognizers miss nothing.
+    for (let skipped = 1; skipped < tick.elapsedTicks; skipped++) {
+      this.rtp.skipFrame(SAMPLES_PER_FRAME);
+      this.processInbound(this.silence);
     }
     const outbound = this.player.nextFrame();
     if (outbound === undefined) {
@@ -195,7 +197,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     } else {
       this.rtp.sendFrame(outbound);
     }
+    this.processInbound(outbound ?? this.silence);
+  }
 
+  /** One caller frame: VAD and barge-in, the listening turn, in-band DTMF, the fork and the recording. */
+  private processInbound(outbound: Int16Array): void {
     const frame = this.rtp.pullFrame(this.inbound);
     const timeMs = this.mediaTimeMs;
     this.mediaTimeMs += FRAME_MS;
@@ -217,7 +223,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       }
     }
     this.fork.push(frame);
-    this.recorder?.writeFrame(frame, outbound ?? this.silence);
+    this.recorder?.writeFrame(frame, outbound);
   }
 
   private onDtmf(event: DtmfEvent): void {

@@ -127,8 +127,13 @@ describe(
         traceMessages: true,
         timeoutMs: 45_000,
       });
-      assert.ok(sipp.pid !== undefined, 'sipp started');
-      const mediaPort = await sippMediaPort(sipp.pid);
+      let mediaPort: number;
+      try {
+        mediaPort = await sippMediaPort(sipp.pid ?? -1);
+      } catch (err) {
+        // sipp already gone (a scenario error): its own words say more than /proc.
+        assert.fail(`${String(err)}\n${describeSippRun(await sipp.done)}`);
+      }
       const sippSocket: SocketCounters = { queuedBytes: 0, drops: 0 };
       let running = true;
       const watching = (async () => {
@@ -160,7 +165,7 @@ describe(
       return { sipp: result, media: closed as unknown as MediaClosed, sippSocket };
     }
 
-    it('hears speech over the welcome prompt, four digits, and sends the prompts back; noise alone barges in nothing', async (t) => {
+    it('hears speech over the welcome prompt, four digits, and sends RTP back; noise alone barges in nothing', async (t) => {
       const welcomeFrSeconds = await promptSeconds('fr', 'welcome');
       const [speech, noise] = await Promise.all([
         renderCallerAudio({

@@ -78,7 +78,7 @@ async function startApp(
 }
 
 /** Waits until `predicate` holds (the app's bookkeeping trails the last SIP message by a few ms). */
-async function eventually(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) {

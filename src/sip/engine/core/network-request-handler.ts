@@ -122,13 +122,19 @@ export class NetworkRequestHandler {
   }
 
   private track(pending: InboundPending, mergedKey?: string): void {
-    this.ctx.inbound.set(pending.txnId, pending);
-    this.ctx.inboundByTxnKey.set(pending.serverTxn.key, pending);
+    const { txnId } = pending;
+    const key = pending.serverTxn.key;
+    this.ctx.inbound.set(txnId, pending);
+    this.ctx.inboundByTxnKey.set(key, pending);
+    // Captures ids only: a finished transaction lingers 32 s (timers J/L) and must not keep the parsed
+    // request, its bytes and the app bookkeeping alive that long (GC pressure at hundreds of calls/s).
     pending.serverTxn.onTerminated = () => {
-      pending.expiry?.cancel();
-      this.ctx.inbound.delete(pending.txnId);
-      if (this.ctx.inboundByTxnKey.get(pending.serverTxn.key) === pending) {
-        this.ctx.inboundByTxnKey.delete(pending.serverTxn.key);
+      const live = this.ctx.inbound.get(txnId);
+      live?.expiry?.cancel();
+      this.ctx.inbound.delete(txnId);
+      const byKey = this.ctx.inboundByTxnKey.get(key);
+      if (byKey !== undefined && byKey.txnId === txnId) {
+        this.ctx.inboundByTxnKey.delete(key);
       }
       if (mergedKey !== undefined) {
         this.merged.delete(mergedKey);

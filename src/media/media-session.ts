@@ -184,9 +184,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     if (this.state === 'closed') {
       return;
     }
-    // After a blocked event loop the scheduler skips ticks instead of bursting (see media-scheduler.ts): the
-    // RTP timeline still advances (RFC 3550 §5.1; skipFrame takes at most 480 samples at a time), and the
-    // caller audio that arrived meanwhile is still read, so VAD, DTMF and recognizers miss nothing.
+    // After a blocked event loop the scheduler skips ticks instead of bursting (see media-scheduler.ts). The RTP
+    // timeline still advances tick by tick (RFC 3550 §5.1; one skipFrame per tick keeps queued RFC 4733 DTMF
+    // paced), and the caller audio that arrived meanwhile is still read, so VAD, DTMF and recognizers miss nothing.
     for (let skipped = 1; skipped < tick.elapsedTicks; skipped++) {
       this.rtp.skipFrame(SAMPLES_PER_FRAME);
       this.processInbound(this.silence);

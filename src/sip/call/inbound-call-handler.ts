@@ -243,15 +243,29 @@ export class InboundCallHandler {
     const localSdp = call.localSdp ?? '';
     const lateOffer = call.media === undefined;
     call.transition('answering', { lateOffer });
-    let dialog: SrfDialog;
     try {
-      dialog = await this.srf.createUAS(req, res, {
-        localSdp,
-        headers: {
-          'Content-Type': 'application/sdp',
-          Server: this.options.userAgent,
-          ...capabilityHeaders(),
-        },
+      await new Promise<void>((resolve, reject) => {
+        this.srf.createUAS(
+          req,
+          res,
+          {
+            localSdp,
+            headers: {
+              'Content-Type': 'application/sdp',
+              Server: this.options.userAgent,
+              ...capabilityHeaders(),
+            },
+          },
+          (err, dialog) => {
+            if (err !== null && err !== undefined) {
+              reject(err instanceof Error ? err : Object.assign(new Error('createUAS failed'), err));
+              return;
+            }
+            // Synchronously, before drachtio-srf reads on: the ACK and a BYE may be in the same read.
+            this.attachDialog(call, dialog!, lateOffer);
+            resolve();
+          },
+        );
       });
     } catch (err) {
       if (call.cancelled || sipErrorStatus(err) === 487) {
@@ -266,6 +280,23 @@ export class InboundCallHandler {
       }
       return;
     }
+    if (call.ended) {
+      return; // the caller hung up in the same breath as the ACK
+    }
+    call.maxDurationTimer = this.clock.setTimeout(
+      () => this.hangup(call, 'max-duration'),
+      this.options.maxDurationSeconds * 1000,
+    );
+    if (call.pendingEnd !== undefined) {
+      this.hangup(call, call.pendingEnd);
+      return;
+    }
+    if (!lateOffer) {
+      this.announceAnswered(call);
+    }
+  }
+
+  private attachDialog(call: InboundCall, dialog: SrfDialog, lateOffer: boolean): void {
     call.dialog = dialog;
     call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
     dialog.on('destroy', (msg, reason) => {
@@ -281,17 +312,6 @@ export class InboundCallHandler {
         handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } },
       );
     });
-    call.maxDurationTimer = this.clock.setTimeout(
-      () => this.hangup(call, 'max-duration'),
-      this.options.maxDurationSeconds * 1000,
-    );
-    if (call.pendingEnd !== undefined) {
-      this.hangup(call, call.pendingEnd);
-      return;
-    }
-    if (!lateOffer) {
-      this.announceAnswered(call);
-    }
   }
 
   private onAck(call: InboundCall, body: string | undefined, lateOffer: boolean): void {

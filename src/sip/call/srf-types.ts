@@ -68,8 +68,18 @@ export type SrfRequestHandler = (req: SrfRequest, res: SrfResponse) => void;
 export interface SrfApp {
   invite(handler: SrfRequestHandler): void;
   options(handler: SrfRequestHandler): void;
-  /** Answers 200 with `localSdp`; rejects with a SipError (`status` 487) when the caller cancels first. */
-  createUAS(req: SrfRequest, res: SrfResponse, opts: SrfCreateUasOptions): Promise<SrfDialog>;
+  /**
+   * Answers 200 with `localSdp`; fails with a SipError (`status` 487) when the caller cancels first. The callback
+   * form is used on purpose: drachtio-srf calls it while it handles the echo of our 200, before it reads the next
+   * frames from the server — which may already carry the ACK and even a BYE. Listeners attached there cannot miss
+   * them; listeners attached after an `await` can.
+   */
+  createUAS(
+    req: SrfRequest,
+    res: SrfResponse,
+    opts: SrfCreateUasOptions,
+    callback: (err: unknown, dialog?: SrfDialog) => void,
+  ): unknown;
 }
 
 /** drachtio-srf's SipError carries the final status of a failed transaction. */

@@ -24,7 +24,12 @@ import { SourceRateLimiter } from './guard/rate-limiter.js';
 import { isScanner } from './guard/scanner-filter.js';
 import { LocalAddresses } from './core/local-addresses.js';
 import { CdrEmitter } from './core/cdr-emitter.js';
-import type { EngineContext, InboundPending, OutboundPending } from './core/engine-context.js';
+import {
+  finishInbound,
+  type EngineContext,
+  type InboundPending,
+  type OutboundPending,
+} from './core/engine-context.js';
 import { NetworkRequestHandler } from './core/network-request-handler.js';
 import { AppResponseSender } from './core/app-response-sender.js';
 import { AppRequestSender } from './core/app-request-sender.js';
@@ -313,9 +318,7 @@ export class SipEngine {
     const ctx = this.ctx!;
     for (const pending of [...ctx.inbound.values()]) {
       if (pending.owner === conn && !pending.finalSent) {
-        pending.finalSent = true;
-        pending.expiry?.cancel();
-        ctx.inbound.delete(pending.txnId);
+        finishInbound(ctx, pending);
         pending.serverTxn.respond(
           buildResponse(pending.request, 503, 'Service Unavailable', pending.localTag ?? newTag()),
         );

@@ -1,7 +1,7 @@
 /**
  * In-memory stand-ins for the drachtio-srf objects the SIP app uses, recording what the app sends. They follow
- * drachtio-srf's behaviour where the app depends on it: `createUAS` resolves with a dialog once the 200 is out
- * and rejects with a SipError-like `{ status: 487 }` when the caller cancels first.
+ * drachtio-srf's behaviour where the app depends on it: `createUAS` calls back with a dialog once the 200 is out
+ * and fails with a SipError-like `{ status: 487 }` when the caller cancels first.
  */
 import { EventEmitter } from 'node:events';
 import type {
@@ -144,18 +144,37 @@ export class FakeSrf implements SrfApp {
     this.optionsHandler = handler;
   }
 
-  createUAS(req: SrfRequest, res: SrfResponse, opts: SrfCreateUasOptions): Promise<SrfDialog> {
-    return new Promise<SrfDialog>((resolve, reject) => {
-      const pending: PendingUas = { req, res, opts, resolve, reject };
-      this.uas.push(pending);
-      // Like drachtio-srf: a CANCEL before the 200 makes createUAS fail with 487.
-      (req as FakeRequest).once('cancel', () =>
-        reject(Object.assign(new Error('Sip non-success response: 487'), { status: 487 })),
-      );
-      if (!this.holdUas) {
-        this.completeUas(pending);
-      }
-    });
+  createUAS(
+    req: SrfRequest,
+    res: SrfResponse,
+    opts: SrfCreateUasOptions,
+    callback: (err: unknown, dialog?: SrfDialog) => void,
+  ): void {
+    // Like drachtio-srf: the callback runs once, synchronously with the echo of our 200 (or the failure).
+    let done = false;
+    const once =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A): void => {
+        if (!done) {
+          done = true;
+          fn(...args);
+        }
+      };
+    const pending: PendingUas = {
+      req,
+      res,
+      opts,
+      resolve: once((dialog: SrfDialog) => callback(null, dialog)),
+      reject: once((err: unknown) => callback(err)),
+    };
+    this.uas.push(pending);
+    // Like drachtio-srf: a CANCEL before the 200 makes createUAS fail with 487.
+    (req as FakeRequest).once('cancel', () =>
+      pending.reject(Object.assign(new Error('Sip non-success response: 487'), { status: 487 })),
+    );
+    if (!this.holdUas) {
+      this.completeUas(pending);
+    }
   }
 
   completeUas(pending: PendingUas | undefined = this.uas.at(-1)): FakeDialog {

@@ -8,7 +8,7 @@ import { serializeMessage } from '../message/serializer.js';
 import { getTag } from '../message/name-addr.js';
 import { parseCSeq } from '../message/cseq.js';
 import { Dialog } from '../dialog/dialog.js';
-import type { EngineContext, InboundPending } from './engine-context.js';
+import { finishInbound, type EngineContext, type InboundPending } from './engine-context.js';
 import { applyAppHeaders, detectContentType } from './app-headers.js';
 import { buildResponse, hasOptionTag, uriOf } from './message-factory.js';
 import { newTag } from './identifiers.js';
@@ -80,13 +80,7 @@ export class AppResponseSender {
     }
 
     if (status >= 200) {
-      pending.finalSent = true;
-      pending.expiry?.cancel();
-      this.ctx.inbound.delete(pending.txnId);
-      // Keep nothing of a finished request for the 32 s its transaction lingers (memory: 400 calls/s).
-      if (this.ctx.inboundByTxnKey.get(serverTxn.key) === pending) {
-        this.ctx.inboundByTxnKey.delete(serverTxn.key);
-      }
+      finishInbound(this.ctx, pending);
     } else if (status > 100) {
       pending.provisionalSent = true;
     }

@@ -2,7 +2,6 @@
  * Sending requests inside a dialog (RFC 3261 §12.2.1): where they go, and the BYE the engine sends on its own
  * when a dialog goes stale (ACK timeout, CANCEL after 200; protocol doc §1.8.10).
  */
-import type { SipRequest } from '../message/sip-message.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { ClientTransactionHandlers } from '../transaction/transaction-types.js';
 import type { Remote } from '../transport/transport-types.js';
@@ -63,9 +62,4 @@ export async function byeFromEngine(ctx: EngineContext, dialog: Dialog, reasonTe
     deliverUnsolicited(dialog.owner, bye, remote.protocol, ctx.addresses.local(remote.protocol), dialog.id);
   }
   ctx.cdr.stop('application', 'normal-release', bye);
-}
-
-/** Copies the request, used when the app's copy must not be mutated. */
-export function cloneRequest(r: SipRequest): SipRequest {
-  return { kind: 'request', method: r.method, uri: r.uri, headers: r.headers.clone(), body: r.body };
 }

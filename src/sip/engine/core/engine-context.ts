@@ -74,3 +74,16 @@ export interface EngineContext {
   /** Sends outside a transaction (ACK for 2xx, stateless responses); failures are logged. */
   sendStateless(message: SipRequest | import('../message/sip-message.js').SipResponse, remote: Remote): void;
 }
+
+/**
+ * A network request got its final response (from the app, or from the engine on its behalf): stop the app-response
+ * timer and forget the bookkeeping, so nothing of it stays alive for the 32 s its transaction lingers.
+ */
+export function finishInbound(ctx: EngineContext, pending: InboundPending): void {
+  pending.finalSent = true;
+  pending.expiry?.cancel();
+  ctx.inbound.delete(pending.txnId);
+  if (ctx.inboundByTxnKey.get(pending.serverTxn.key) === pending) {
+    ctx.inboundByTxnKey.delete(pending.serverTxn.key);
+  }
+}

@@ -7,7 +7,7 @@ import { getTag } from '../message/name-addr.js';
 import { parseCSeq } from '../message/cseq.js';
 import type { DialogOwner } from '../dialog/dialog.js';
 import type { InboundMessage } from '../transport/transport-types.js';
-import type { EngineContext, InboundPending } from './engine-context.js';
+import { finishInbound, type EngineContext, type InboundPending } from './engine-context.js';
 import { buildResponse } from './message-factory.js';
 import { newTag, newTransactionId } from './identifiers.js';
 import { deliverFromNetwork } from './app-delivery.js';
@@ -147,7 +147,7 @@ export class NetworkRequestHandler {
     if (pending.finalSent || pending.provisionalSent) {
       return;
     }
-    pending.finalSent = true;
+    finishInbound(this.ctx, pending);
     this.ctx.logger.warn(
       { txnId: pending.txnId, method: pending.request.method },
       'app did not answer request',
@@ -155,7 +155,6 @@ export class NetworkRequestHandler {
     pending.serverTxn.respond(
       buildResponse(pending.request, 500, 'No Response From Application', pending.localTag ?? newTag()),
     );
-    this.ctx.inbound.delete(pending.txnId);
   }
 
   private handleInDialog(inbound: InboundMessage, request: SipRequest): void {
@@ -280,8 +279,7 @@ export class NetworkRequestHandler {
     }
     const cancelTxn = this.ctx.txns.createServerTransaction(inbound);
     cancelTxn.respond(buildResponse(cancel, 200, 'OK', pending.localTag ?? newTag()));
-    pending.finalSent = true;
-    pending.expiry?.cancel();
+    finishInbound(this.ctx, pending);
     const tag = pending.localTag ?? newTag();
     inviteTxn.respond(buildResponse(pending.request, 487, 'Request Terminated', tag));
     const dialogId = pending.provisionalSent && pending.dialog !== undefined ? pending.dialog.id : '';
@@ -289,7 +287,6 @@ export class NetworkRequestHandler {
       pending.dialog.transition('terminated');
       this.ctx.dialogs.remove(pending.dialog);
     }
-    this.ctx.inbound.delete(pending.txnId);
     this.ctx.cdr.stop('network', 'call-canceled', cancel);
     if (!pending.owner.closed) {
       // doc §1.8.5: forwarded with the INVITE's transaction id; no receivedOn fields.

@@ -72,8 +72,6 @@ export class Dialog {
   nextRseq: number;
   /** The 200 arrived after the app cancelled: ACK then BYE (protocol doc §1.8.5). */
   ackBye = false;
-  /** CDR bookkeeping. */
-  readonly createdAt = Date.now();
 
   constructor(init: DialogInit) {
     this.role = init.role;

@@ -177,6 +177,8 @@ const mediaSchema = z
     }
   });
 
+const recognizerName = z.enum(['google', 'websocket', 'pocketsphinx']);
+
 const numberSchema = z
   .object({
     language: z.enum(['fr', 'en']),
@@ -184,17 +186,77 @@ const numberSchema = z
     flow: z.string().min(1).nullable().default(null),
     record: z.boolean().default(false),
     inbandDtmf: z.boolean().default(false),
+    recognizers: z.array(recognizerName).nullable().default(null),
+  })
+  .strict();
+
+const speechSchema = z
+  .object({
+    recognizers: z
+      .object({
+        fr: z.array(recognizerName).default(['google', 'websocket']),
+        en: z.array(recognizerName).default(['google', 'websocket', 'pocketsphinx']),
+      })
+      .strict()
+      .default({}),
+    google: z
+      .object({
+        keyFilename: z.string().min(1).nullable().default(null),
+        projectId: z.string().min(1).nullable().default(null),
+        apiEndpoint: z.string().min(1).nullable().default(null),
+        port: port.nullable().default(null),
+        insecure: z.boolean().default(false),
+        model: z.string().min(1).default('telephony'),
+        encoding: z.enum(['MULAW', 'LINEAR16']).default('LINEAR16'),
+        streamRestartSeconds: z.number().int().min(10).max(300).default(290),
+        finalTimeoutMs: z.number().int().min(100).max(30_000).default(3000),
+      })
+      .strict()
+      .default({}),
+    websocket: z
+      .object({
+        url: z
+          .string()
+          .regex(/^wss?:\/\//, { message: 'must be a ws:// or wss:// URL' })
+          .nullable()
+          .default(null),
+        sampleRate: z.union([z.literal(8000), z.literal(16000)]).default(8000),
+        connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
+        finalTimeoutMs: z.number().int().min(100).max(30_000).default(3000),
+      })
+      .strict()
+      .default({}),
+    pocketsphinx: z
+      .object({
+        library: z.string().min(1).default('libpocketsphinx.so.3'),
+        modelDirectory: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us'),
+        dictionary: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict'),
+        cmninit: z
+          .string()
+          .regex(/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?)*$/, { message: 'must be comma-separated numbers' })
+          .default('42.14,21.73,-40.95,31.10,-24.83,-20.56,7.44,-35.85,1.65,-5.27,-14.80,4.99,-13.23'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
 const DEFAULT_NUMBERS = {
-  '3646': { language: 'fr', label: 'Assurance Maladie', flow: null, record: false, inbandDtmf: false },
+  '3646': {
+    language: 'fr',
+    label: 'Assurance Maladie',
+    flow: null,
+    record: false,
+    inbandDtmf: false,
+    recognizers: null,
+  },
   '3647': {
     language: 'en',
     label: 'Health insurance (English)',
     flow: null,
     record: false,
     inbandDtmf: false,
+    recognizers: null,
   },
 } as const;
 
@@ -218,6 +280,7 @@ export const configSchema = z
     numbers: z
       .record(z.string().regex(/^\d+$/, { message: 'dialled numbers must be digit strings' }), numberSchema)
       .default(() => structuredClone(DEFAULT_NUMBERS)),
+    speech: speechSchema.default({}),
     http: z
       .object({ host: host.default('127.0.0.1'), port: port.default(3000) })
       .strict()

@@ -163,6 +163,68 @@ export interface NumberConfig {
   readonly record: boolean;
   /** Detect DTMF tones in the audio, for gateways that send neither RFC 4733 nor INFO. @default false */
   readonly inbandDtmf: boolean;
+  /** Recognizers for this number, in order; null = `speech.recognizers[language]`. @default null */
+  readonly recognizers: readonly RecognizerProviderName[] | null;
+}
+
+export type RecognizerProviderName = 'google' | 'websocket' | 'pocketsphinx';
+
+export interface GoogleSpeechConfig {
+  /** Service-account key file; null = Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`). @default null */
+  readonly keyFilename: string | null;
+  /** Google Cloud project id; null = the one of the credentials. @default null */
+  readonly projectId: string | null;
+  /** API host; null = Google's (`speech.googleapis.com`). Tests point it at a local gRPC server. @default null */
+  readonly apiEndpoint: string | null;
+  /** API port; null = 443. @default null */
+  readonly port: number | null;
+  /** Plain-text gRPC without credentials (a local test or proxy endpoint only). @default false */
+  readonly insecure: boolean;
+  /** Recognition model. @default 'telephony' */
+  readonly model: string;
+  /** Audio sent as `MULAW` (what the caller sent, half the bytes) or `LINEAR16`, both 8 kHz. @default 'LINEAR16' */
+  readonly encoding: 'MULAW' | 'LINEAR16';
+  /** A stream is restarted after this long (Google's limit is 305 s). @default 290 */
+  readonly streamRestartSeconds: number;
+  /** Time to wait for a final result after end of speech, ms. @default 3000 */
+  readonly finalTimeoutMs: number;
+}
+
+export interface WebsocketSpeechConfig {
+  /** `ws://` or `wss://` URL of a vosk-server compatible recognizer; null = provider not configured. @default null */
+  readonly url: string | null;
+  /** PCM rate sent to the server. @default 8000 */
+  readonly sampleRate: 8000 | 16000;
+  /** Connection timeout, ms. @default 3000 */
+  readonly connectTimeoutMs: number;
+  /** Time to wait for the final result after EOF, ms. @default 3000 */
+  readonly finalTimeoutMs: number;
+}
+
+export interface PocketsphinxConfig {
+  /** Shared library loaded through koffi. @default 'libpocketsphinx.so.3' */
+  readonly library: string;
+  /** Acoustic model directory. @default '/usr/share/pocketsphinx/model/en-us/en-us' */
+  readonly modelDirectory: string;
+  /** Pronunciation dictionary. @default '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict' */
+  readonly dictionary: string;
+  /**
+   * Cepstral mean initialisation for telephone audio, written into an overlay model's `feat.params` (the stock
+   * value is wrong for phone audio). @default '42.14,21.73,-40.95,31.10,-24.83,-20.56,7.44,-35.85,1.65,-5.27,-14.80,4.99,-13.23'
+   */
+  readonly cmninit: string;
+}
+
+export interface SpeechConfig {
+  /**
+   * Recognizers to try per language, in order: the first that initialises serves; a turn whose provider fails
+   * with a retryable error moves to the next. An empty list = no recognizer: flows use DTMF.
+   * @default { fr: ['google', 'websocket'], en: ['google', 'websocket', 'pocketsphinx'] }
+   */
+  readonly recognizers: Readonly<Record<ConversationLanguage, readonly RecognizerProviderName[]>>;
+  readonly google: GoogleSpeechConfig;
+  readonly websocket: WebsocketSpeechConfig;
+  readonly pocketsphinx: PocketsphinxConfig;
 }
 
 export interface HttpConfig {
@@ -194,6 +256,7 @@ export interface AiguilleurConfig {
    *            '3647': { language: 'en', label: 'Health insurance (English)', flow: null } }
    */
   readonly numbers: Readonly<Record<string, NumberConfig>>;
+  readonly speech: SpeechConfig;
   readonly http: HttpConfig;
   readonly redis: RedisConfig;
   readonly log: LogConfig;

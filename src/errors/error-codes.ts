@@ -31,6 +31,18 @@ export const ERROR_CODES = {
   AIG_ERR_PLAYBACK_TIMEOUT: { message: 'Playback audio was not ready in time' },
   AIG_ERR_TTS_UNAVAILABLE: { message: 'No speech synthesizer is available' },
   AIG_ERR_TTS_FAILED: { message: 'Speech synthesis failed' },
+  AIG_ERR_ASR_NOT_CONFIGURED: { message: 'Speech recognizer is not configured' },
+  AIG_ERR_ASR_LIBRARY: { message: 'Speech recognizer library or model could not be loaded' },
+  AIG_ERR_ASR_UNAVAILABLE: { message: 'Speech recognizer is unavailable' },
+  AIG_ERR_ASR_QUOTA: { message: 'Speech recognizer quota exceeded' },
+  AIG_ERR_ASR_TIMEOUT: { message: 'Speech recognizer did not answer in time' },
+  AIG_ERR_ASR_AUTH: { message: 'Speech recognizer rejected the credentials' },
+  AIG_ERR_ASR_BAD_REQUEST: { message: 'Speech recognizer rejected the request' },
+  AIG_ERR_ASR_PROTOCOL: { message: 'Speech recognizer sent an unexpected message' },
+  AIG_ERR_ASR_INTERNAL: { message: 'Speech recognizer failed' },
+  AIG_ERR_NLU_PHRASES: { message: 'Training phrases are invalid' },
+  AIG_ERR_NLU_NOT_TRAINED: { message: 'Intent classifier used before training' },
+  AIG_ERR_NLU_EVAL_FILE: { message: 'Evaluation file is invalid' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

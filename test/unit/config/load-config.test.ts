@@ -68,14 +68,29 @@ describe('loadConfig', () => {
       jitterDepthMs: 60,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });
+    assert.deepEqual(config.speech.recognizers, {
+      fr: ['google', 'websocket'],
+      en: ['google', 'websocket', 'pocketsphinx'],
+    });
+    assert.equal(config.speech.google.model, 'telephony');
+    assert.equal(config.speech.websocket.url, null);
+    assert.equal(config.speech.pocketsphinx.library, 'libpocketsphinx.so.3');
     assert.deepEqual(config.numbers, {
-      '3646': { language: 'fr', label: 'Assurance Maladie', flow: null, record: false, inbandDtmf: false },
+      '3646': {
+        language: 'fr',
+        label: 'Assurance Maladie',
+        flow: null,
+        record: false,
+        inbandDtmf: false,
+        recognizers: null,
+      },
       '3647': {
         language: 'en',
         label: 'Health insurance (English)',
         flow: null,
         record: false,
         inbandDtmf: false,
+        recognizers: null,
       },
     });
     assert.deepEqual(config.http, { host: '127.0.0.1', port: 3000 });
@@ -117,7 +132,14 @@ describe('loadConfig', () => {
     assert.equal(config.sip.host, '127.0.0.1');
     assert.deepEqual(config.sip.protection.rateLimit, { perSecond: 10, burst: 200, floodSeconds: 5 });
     assert.deepEqual(config.numbers, {
-      '0800123456': { language: 'en', label: 'Free line', flow: null, record: false, inbandDtmf: false },
+      '0800123456': {
+        language: 'en',
+        label: 'Free line',
+        flow: null,
+        record: false,
+        inbandDtmf: false,
+        recognizers: null,
+      },
     });
     assert.equal(config.dataDir, '/srv/aiguilleur');
   });

@@ -153,6 +153,8 @@ const mediaSchema = z
     promptsDirectory: z.string().min(1).nullable().default(null),
     recordingDirectory: z.string().min(1).nullable().default(null),
     jitterDepthMs: z.number().int().min(20).max(500).multipleOf(20).default(60),
+    workers: z.number().int().min(0).max(64).default(0),
+    threadNice: z.number().int().min(-20).max(19).nullable().default(null),
     endpointing: z
       .object({
         trailingSilenceMs: z.number().int().min(100).max(10_000).default(700),
@@ -260,6 +262,26 @@ const DEFAULT_NUMBERS = {
   },
 } as const;
 
+const DEFAULT_GROUPS = {
+  general: { uri: 'sip:general@127.0.0.1:5090', label: 'General enquiries' },
+  cards: { uri: 'sip:cards@127.0.0.1:5090', label: 'Cards (Vitale, European)' },
+  reimbursements: { uri: 'sip:reimbursements@127.0.0.1:5090', label: 'Reimbursements' },
+  reimbursements_disputes: {
+    uri: 'sip:reimbursements-disputes@127.0.0.1:5090',
+    label: 'Reimbursement disputes',
+  },
+  allowances: { uri: 'sip:allowances@127.0.0.1:5090', label: 'Daily allowances, maternity' },
+  rights: { uri: 'sip:rights@127.0.0.1:5090', label: 'Rights and details' },
+  digital: { uri: 'sip:digital@127.0.0.1:5090', label: 'Online account support' },
+} as const;
+
+const groupSchema = z
+  .object({
+    uri: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }),
+    label: z.string().min(1),
+  })
+  .strict();
+
 const redisUrl = z.string().refine(
   (value) => {
     try {
@@ -281,6 +303,21 @@ export const configSchema = z
       .record(z.string().regex(/^\d+$/, { message: 'dialled numbers must be digit strings' }), numberSchema)
       .default(() => structuredClone(DEFAULT_NUMBERS)),
     speech: speechSchema.default({}),
+    groups: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'group ids are lower-case words' }),
+        groupSchema,
+      )
+      .default(() => structuredClone(DEFAULT_GROUPS)),
+    flows: z
+      .object({
+        directory: z.string().min(1).nullable().default(null),
+        default: z.string().min(1).default('assurance-maladie'),
+        variables: z.record(z.record(z.string().nullable())).default({}),
+        watch: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     http: z
       .object({ host: host.default('127.0.0.1'), port: port.default(3000) })
       .strict()

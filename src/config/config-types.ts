@@ -138,6 +138,10 @@ export interface MediaConfig {
   readonly recordingDirectory: string | null;
   /** Inbound jitter buffer depth, ms (multiple of 20). @default 60 */
   readonly jitterDepthMs: number;
+  /** Media worker threads; 0 = media on the main event loop (see docs/media-capacity.md). @default 0 */
+  readonly workers: number;
+  /** Nice value of the media worker threads (negative needs root or CAP_SYS_NICE); null = inherited. @default null */
+  readonly threadNice: number | null;
   /** End-of-utterance detection. */
   readonly endpointing: EndpointingConfig;
 }
@@ -227,6 +231,25 @@ export interface SpeechConfig {
   readonly pocketsphinx: PocketsphinxConfig;
 }
 
+/** An agent group calls can be transferred to (the routing issue adds skills, hours and load). */
+export interface AgentGroupConfig {
+  /** SIP URI the call is transferred to (REFER target). */
+  readonly uri: string;
+  /** Human-readable name (dashboard, logs). */
+  readonly label: string;
+}
+
+export interface FlowsConfig {
+  /** Folder holding one folder per flow. @default './flows' (of the installation) */
+  readonly directory: string | null;
+  /** Flow used by numbers whose `flow` is null. @default 'assurance-maladie' */
+  readonly default: string;
+  /** Per flow id: values for the flow's declared `variables` (e.g. an ops announcement). @default {} */
+  readonly variables: Readonly<Record<string, Readonly<Record<string, string | null>>>>;
+  /** Reload flows when their files change (calls in progress keep their version). @default true */
+  readonly watch: boolean;
+}
+
 export interface HttpConfig {
   /** Ops API listening address. @default '127.0.0.1' */
   readonly host: string;
@@ -257,6 +280,12 @@ export interface AiguilleurConfig {
    */
   readonly numbers: Readonly<Record<string, NumberConfig>>;
   readonly speech: SpeechConfig;
+  /**
+   * Agent groups by id. @default general, cards, reimbursements, reimbursements_disputes, allowances, rights,
+   * digital — each `sip:<id>@127.0.0.1:5090`
+   */
+  readonly groups: Readonly<Record<string, AgentGroupConfig>>;
+  readonly flows: FlowsConfig;
   readonly http: HttpConfig;
   readonly redis: RedisConfig;
   readonly log: LogConfig;

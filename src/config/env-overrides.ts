@@ -41,6 +41,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = Object.freeze([
   override('AIGUILLEUR_GOOGLE_KEY_FILE', 'speech.google.keyFilename', 'string'),
   override('AIGUILLEUR_GOOGLE_SPEECH_ENDPOINT', 'speech.google.apiEndpoint', 'string'),
   override('AIGUILLEUR_ASR_WEBSOCKET_URL', 'speech.websocket.url', 'string'),
+  override('AIGUILLEUR_FLOWS_DIR', 'flows.directory', 'string'),
   override('AIGUILLEUR_RTP_PORT_MAX', 'media.rtpPortMax', 'integer'),
   override('AIGUILLEUR_HTTP_HOST', 'http.host', 'string'),
   override('AIGUILLEUR_HTTP_PORT', 'http.port', 'integer'),

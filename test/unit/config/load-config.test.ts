@@ -66,6 +66,8 @@ describe('loadConfig', () => {
       promptsDirectory: null,
       recordingDirectory: null,
       jitterDepthMs: 60,
+      workers: 0,
+      threadNice: null,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });
     assert.deepEqual(config.speech.recognizers, {

@@ -13,6 +13,8 @@ const BYE_REASONS: Partial<Record<CallEndReason, string>> = {
   'max-duration': 'Q.850;cause=16;text="Maximum call duration reached"',
   shutdown: 'Q.850;cause=16;text="Service shutting down"',
   'media-rejected': 'SIP;cause=488;text="Not Acceptable Here"',
+  transferred: 'Q.850;cause=16;text="Call transferred"',
+  completed: 'Q.850;cause=16;text="Call completed"',
 };
 
 /**

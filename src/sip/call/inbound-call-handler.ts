@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { admitInvite, optionTags, type AdmissionState } from './call-admission.js';
 import { byeHeaders, endedByPeerOrServer, warningHeader } from './call-signalling.js';
 import { CallRegistry } from './call-registry.js';
+import { PendingTransfer } from './call-transfer.js';
 import { InboundCall } from './inbound-call.js';
 import { NumberDirectory } from './number-directory.js';
 import { sdpFromRequest } from './request-sdp.js';
@@ -18,6 +19,7 @@ import { buildOffer, checkAnswer, negotiateAnswer } from './sdp-negotiator.js';
 import type { LocalMediaOptions, NegotiatedMedia } from './sdp-types.js';
 import { capabilityHeaders } from './sip-capabilities.js';
 import type {
+  CallControl,
   CallEndReason,
   CallLogger,
   CallSnapshot,
@@ -300,7 +302,20 @@ export class InboundCallHandler {
     call.dialog = dialog;
     call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
     dialog.on('destroy', (msg, reason) => {
-      this.finish(call, endedByPeerOrServer(msg, call.state), { remoteReason: reason });
+      const transfer = call.transfer;
+      if (transfer?.pending === true) {
+        transfer.onDialogEnded();
+      }
+      this.finish(call, transfer === undefined ? endedByPeerOrServer(msg, call.state) : 'transferred', {
+        remoteReason: reason,
+      });
+    });
+    dialog.on('notify', (req, res) => {
+      if (call.transfer?.pending === true) {
+        call.transfer.onNotify(req, res);
+      } else {
+        res.send(200, undefined, {}); // a late NOTIFY of a finished REFER subscription
+      }
     });
     dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
     dialog.on('info', (req, res) => {
@@ -399,7 +414,7 @@ export class InboundCallHandler {
     );
     const media = call.media;
     if (call.mediaReservation !== undefined && media !== undefined) {
-      call.mediaReservation.start(media).catch((err: unknown) => {
+      call.mediaReservation.start(media, this.controlOf(call)).catch((err: unknown) => {
         call.log.error({ err }, 'media could not start');
         this.hangup(call, 'error');
       });
@@ -409,6 +424,36 @@ export class InboundCallHandler {
     } catch (err) {
       call.log.error({ err }, 'onCallAnswered listener failed');
     }
+  }
+
+  /** What the conversation may do to the call: REFER it to an agent group, or hang up. */
+  private controlOf(call: InboundCall): CallControl {
+    return {
+      transfer: async (target) => {
+        const dialog = call.dialog;
+        if (dialog === undefined || call.state !== 'confirmed') {
+          return { status: 'failed', reason: `call is ${call.state}`, sipStatus: null };
+        }
+        if (call.transfer?.pending === true) {
+          return { status: 'failed', reason: 'a transfer is already in progress', sipStatus: null };
+        }
+        const transfer = new PendingTransfer(dialog, target, {
+          referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
+          timeoutMs: this.options.transferTimeoutMs ?? 32_000,
+        });
+        call.transfer = transfer;
+        call.log.info({ target: target.uri }, 'transferring (REFER)');
+        const result = await transfer.start();
+        call.log.info({ result: result.status, detail: result }, 'transfer finished');
+        if (result.status === 'transferred') {
+          this.hangup(call, 'transferred');
+        } else {
+          call.transfer = undefined;
+        }
+        return result;
+      },
+      hangup: () => this.hangup(call, 'completed'),
+    };
   }
 
   /** Waits `ms`, or less if the call is cancelled or asked to end meanwhile. */

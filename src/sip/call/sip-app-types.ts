@@ -40,6 +40,8 @@ export interface SipAppOptions {
    * silence while the flow starts; 0 answers at once. @default 0
    */
   readonly answerAfterMs?: number;
+  /** Wait for the final NOTIFY of a REFER, ms. @default 32000 */
+  readonly transferTimeoutMs?: number;
 }
 
 /** The subset of a pino logger the SIP application uses. */
@@ -65,6 +67,8 @@ export type CallEndReason =
   | 'max-duration'
   | 'media-rejected'
   | 'shutdown'
+  | 'transferred'
+  | 'completed'
   | 'error';
 
 /** A read-only view of one live call. */
@@ -100,12 +104,41 @@ export interface CallMediaProvider {
 
 export interface CallMediaReservation {
   readonly port: number;
-  /** Starts the call's media once the offer/answer exchange is complete. */
-  start(media: NegotiatedMedia): Promise<void>;
+  /**
+   * Starts the call's media once the offer/answer exchange is complete; `control` lets the conversation transfer
+   * or end the call.
+   */
+  start(media: NegotiatedMedia, control: CallControl): Promise<void>;
   /** A SIP INFO inside the dialog (DTMF relay, RFC 2976 bodies); true when it was understood. */
   info(contentType: string | undefined, body: string): boolean;
   /** Stops the media and gives the port back; idempotent. */
   close(reason: string): void;
+}
+
+/** Where a transfer goes and what it carries. */
+export interface TransferTarget {
+  /** `sip:` URI of the agent group. */
+  readonly uri: string;
+  /**
+   * Context for the agent side, sent as headers embedded in the Refer-To URI (RFC 3515 §2.1, RFC 3261 §19.1.1) so
+   * the transferee's INVITE carries them: names must start with `X-`; values are URI-escaped here.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type TransferResult =
+  | { readonly status: 'transferred'; readonly notifyStatus: number | null }
+  | { readonly status: 'failed'; readonly reason: string; readonly sipStatus: number | null };
+
+/** What the conversation may do to its call's signalling. */
+export interface CallControl {
+  /**
+   * Blind transfer with REFER (RFC 3515). Resolves `transferred` when the transferee reports success (NOTIFY with
+   * a 2xx sipfrag) or hangs up after accepting the REFER; the IVR then leaves the call with BYE.
+   */
+  transfer(target: TransferTarget): Promise<TransferResult>;
+  /** Ends the call with BYE. */
+  hangup(): void;
 }
 
 export interface SipAppDependencies {

@@ -53,8 +53,19 @@ export interface SrfDialog {
   on(event: 'ack', listener: (ack: SrfAck) => void): unknown;
   /** An INFO inside the dialog (DTMF relay); the listener must answer it. */
   on(event: 'info', listener: (req: SrfRequest, res: SrfResponse) => void): unknown;
+  /** A NOTIFY inside the dialog (REFER progress, RFC 3515 §2.4.4); the listener must answer it. */
+  on(event: 'notify', listener: (req: SrfRequest, res: SrfResponse) => void): unknown;
   /** Sends BYE; resolves when its response arrives. */
   destroy(opts?: { headers?: SrfHeaders }): Promise<unknown>;
+  /** Sends a request inside the dialog; resolves with its final response. */
+  request(opts: { method: string; headers?: SrfHeaders; body?: string }): Promise<SrfFinalResponse>;
+}
+
+/** A final response to a request we sent. */
+export interface SrfFinalResponse {
+  readonly status: number;
+  readonly reason?: string;
+  get(name: string): string | undefined;
 }
 
 export interface SrfCreateUasOptions {

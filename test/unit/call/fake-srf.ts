@@ -8,6 +8,7 @@ import type {
   SrfApp,
   SrfCreateUasOptions,
   SrfDialog,
+  SrfFinalResponse,
   SrfHeaders,
   SrfRequest,
   SrfRequestHandler,
@@ -117,6 +118,16 @@ export class FakeDialog extends EventEmitter implements SrfDialog {
 
   ack(body?: string): void {
     this.emit('ack', { body });
+  }
+
+  /** Requests the app sent inside the dialog (REFER...); answered `requestStatus`. */
+  readonly requests: { method: string; headers: SrfHeaders }[] = [];
+  requestStatus = 202;
+
+  request(opts: { method: string; headers?: SrfHeaders; body?: string }): Promise<SrfFinalResponse> {
+    this.requests.push({ method: opts.method, headers: { ...opts.headers } });
+    const status = this.requestStatus;
+    return Promise.resolve({ status, get: () => undefined });
   }
 }
 

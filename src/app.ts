@@ -14,11 +14,13 @@ import { connectSrf } from './sip/call/srf-connection.js';
 import { createSipApp } from './sip/call/sip-app.js';
 import type { CallMediaProvider, SipApp } from './sip/call/sip-app-types.js';
 import { MediaEngine } from './media/media-engine.js';
-import type { MediaSession } from './media/media-session.js';
+import type { CallMediaEngine, CallMediaSession } from './media/media-session-types.js';
+import { WorkerMediaEngine } from './media/worker/worker-media-engine.js';
 import { runKeypadEchoDemo } from './conversation/keypad-echo-demo.js';
 import { EspeakTtsProvider } from './speech/tts/espeak-tts-provider.js';
 import { CachingTtsProvider } from './speech/tts/tts-cache.js';
 import { join, resolve } from 'node:path';
+import { setPriority } from 'node:os';
 import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
 
 export interface App {
@@ -45,7 +47,7 @@ class AiguilleurApp implements App {
   private sipApp: SipApp | undefined;
   private http: RunningHttpServer | undefined;
   private readonly overload: OverloadMonitor;
-  private media: MediaEngine | undefined;
+  private media: CallMediaEngine | undefined;
   addresses: App['addresses'];
 
   constructor(
@@ -165,7 +167,7 @@ class AiguilleurApp implements App {
     await this.engine?.stop();
   }
 
-  private async startMedia(): Promise<MediaEngine> {
+  private async startMedia(): Promise<CallMediaEngine> {
     const { config, logger } = this;
     const log = logger.child({ component: 'media' });
     let synthesizer: CachingTtsProvider | undefined;
@@ -174,7 +176,7 @@ class AiguilleurApp implements App {
     } catch (err) {
       log.warn({ err }, 'no TTS engine: dynamic text cannot be spoken (install espeak-ng)');
     }
-    return new MediaEngine({
+    const options = {
       bindAddress: config.sip.host,
       rtpPortMin: config.media.rtpPortMin,
       rtpPortMax: config.media.rtpPortMax,
@@ -184,11 +186,26 @@ class AiguilleurApp implements App {
       jitterDepthMs: config.media.jitterDepthMs,
       recordingDirectory: config.media.recordingDirectory,
       logger: log,
-    });
+    };
+    if (config.media.workers === 0 && config.media.threadNice !== null) {
+      try {
+        // In-process media: the main thread is the media thread (Linux applies this to the calling thread).
+        setPriority(0, config.media.threadNice);
+      } catch (err) {
+        log.warn({ err }, 'media thread priority not raised (needs root or CAP_SYS_NICE)');
+      }
+    }
+    return config.media.workers > 0
+      ? new WorkerMediaEngine({
+          ...options,
+          workers: config.media.workers,
+          threadNice: config.media.threadNice,
+        })
+      : new MediaEngine(options);
   }
 
   /** Media for each answered call: an RTP port for the SDP, then the session running the keypad demo. */
-  private mediaProvider(media: MediaEngine): CallMediaProvider {
+  private mediaProvider(media: CallMediaEngine): CallMediaProvider {
     const numbers = this.config.numbers;
     const logger = this.logger.child({ component: 'media' });
     return {
@@ -196,7 +213,7 @@ class AiguilleurApp implements App {
         const log = logger.child({ callId: call.callId, number: call.number });
         const lease = await media.reservePort();
         const settings = numbers[call.number];
-        let session: MediaSession | undefined;
+        let session: CallMediaSession | undefined;
         let closed = false;
         return {
           port: lease.port,

@@ -12,7 +12,13 @@
 // What it measures: for every packet received from the IVR, the interval since the previous one of that call
 // (a histogram, 0.05 ms buckets), RFC 3550 A.8 interarrival jitter per call, sequence gaps (loss towards us),
 // and how late its own timer fires (its own event loop lag, which inflates the intervals it sees).
+//
+// With `native` (the path of the compiled rtp-load.c), the RTP streams run in that C process instead (same
+// packets, same measurements, kernel arrival timestamps) and this class keeps only SIP: at 500-1000 calls the JS
+// streams cost the two shared cores as much as the server under test.
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 
@@ -37,6 +43,9 @@ export class Histogram {
     this.counts[bucket]++;
     this.total++;
     if (ms > this.max) this.max = ms;
+  }
+  summary() {
+    return { p50: this.percentile(50), p99: this.percentile(99), max: this.max, total: this.total };
   }
   percentile(p) {
     if (this.total === 0) return NaN;
@@ -84,11 +93,15 @@ export class MediaLoadGenerator {
     this.phases = o.phases ?? 4;
     this.dtmfEveryTicks = Math.round(((o.dtmfEverySeconds ?? 0) * 1000) / FRAME_MS);
     this.nextRtpPort = o.rtpPortBase ?? 30000;
+    this.nativeBinary = o.native;
+    this.audioFile = o.audioFile;
+    this.dtmfEverySeconds = o.dtmfEverySeconds ?? 0;
     this.runId = randomBytes(4).toString('hex');
     this.calls = [];
     this.byCallId = new Map();
     this.phaseLists = Array.from({ length: this.phases }, () => []);
     this.intervals = new Histogram();
+    this.deviations = new Histogram();
     this.tickLateness = new Histogram();
     this.measuring = false;
     this.pendingInvites = [];
@@ -108,6 +121,7 @@ export class MediaLoadGenerator {
   }
 
   async open() {
+    if (this.nativeBinary !== undefined) this.startNative();
     this.sip = await bindUdp(0);
     this.sip.on('error', () => this.responses.sipSocketErrors++);
     this.sipLocalPort = this.sip.address().port;
@@ -122,6 +136,64 @@ export class MediaLoadGenerator {
     this.timer = undefined;
     for (const call of this.calls) this.closeMedia(call);
     this.sip?.close();
+    if (this.native !== undefined) {
+      this.native.child.stdin.end('quit\n');
+      this.native = undefined;
+    }
+  }
+
+  /** The pid of the native RTP process (its CPU counts as the generator's), if any. */
+  get nativePid() {
+    return this.native?.child.pid;
+  }
+
+  // --- native RTP process ---
+
+  startNative() {
+    const child = spawn(
+      this.nativeBinary,
+      [this.audioFile, String(this.phases), String(this.dtmfEverySeconds)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const waiters = new Map();
+    const report = [];
+    this.native = { child, waiters, report };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const [kind, ...rest] = line.split(' ');
+      if (kind === 'port' || kind === 'error') {
+        const key = `port ${rest[0]}`;
+        waiters.get(key)?.(kind === 'port' ? Number(rest[1]) : undefined);
+        waiters.delete(key);
+      } else if (kind === 'window') {
+        waiters.get('window')?.(rest.map(Number));
+        waiters.delete('window');
+      } else if (kind === 'call') {
+        report.push(rest.map(Number));
+      } else if (kind === 'end') {
+        waiters.get('report')?.(report.splice(0));
+        waiters.delete('report');
+      }
+    });
+  }
+
+  nativeRequest(command, key) {
+    return new Promise((resolve) => {
+      this.native.waiters.set(key, resolve);
+      this.native.child.stdin.write(`${command}\n`);
+    });
+  }
+
+  /** Native mode: fetches each caller's counters (sent, received, loss, jitter, key presses) from the C side. */
+  async collect() {
+    if (this.native === undefined) return;
+    for (const [index, sent, received, expected, jitter, dtmfSent, strays] of await this.nativeRequest(
+      'report',
+      'report',
+    )) {
+      const call = this.calls[index];
+      if (call === undefined) continue;
+      Object.assign(call, { sent, received, expected, jitter, dtmfSent, strays });
+    }
   }
 
   /** Binds the media sockets of `n` new callers and queues their INVITEs, sent at `cps` per second. */
@@ -155,21 +227,40 @@ export class MediaLoadGenerator {
 
   startMeasuring() {
     this.intervals = new Histogram();
+    this.deviations = new Histogram();
     this.tickLateness = new Histogram();
     for (const call of this.calls) call.lastArrival = -1;
     this.measuring = true;
+    this.native?.child.stdin.write('measure 1\n');
   }
 
-  stopMeasuring() {
+  /**
+   * Ends the window: send-interval p50/p99/max and count, p99 of |interval − 20 ms| (the jitter the target is
+   * about), and the p99 lateness of the generator's own timer.
+   */
+  async stopMeasuring() {
     this.measuring = false;
-    return { intervals: this.intervals, tickLateness: this.tickLateness };
+    if (this.native !== undefined) {
+      const [p50, p99, max, total, deviationP99, lagP99] = await this.nativeRequest('measure 0', 'window');
+      return { p50, p99, max, total, deviationP99, lagP99 };
+    }
+    return {
+      ...this.intervals.summary(),
+      deviationP99: this.deviations.percentile(99),
+      lagP99: this.tickLateness.percentile(99),
+    };
   }
 
   async newCall() {
     const index = this.calls.length;
     let rtp;
     let rtcp;
-    for (let attempt = 0; rtp === undefined; attempt++) {
+    let nativePort;
+    if (this.native !== undefined) {
+      nativePort = await this.nativeRequest(`open ${index}`, `port ${index}`);
+      if (nativePort === undefined) throw new Error('no free RTP port pair in 30000-32767');
+    }
+    for (let attempt = 0; rtp === undefined && nativePort === undefined; attempt++) {
       if (attempt > 1400) throw new Error('no free RTP port pair in 30000-32767');
       const port = this.nextRtpPort;
       this.nextRtpPort = port >= 32766 ? 30000 : port + 2;
@@ -196,7 +287,7 @@ export class MediaLoadGenerator {
       bye: undefined,
       rtp,
       rtcp,
-      localPort: rtp.address().port,
+      localPort: nativePort ?? rtp.address().port,
       connected: false,
       ssrc: randomBytes(4).readUInt32BE(0),
       seq: randomBytes(2).readUInt16BE(0),
@@ -225,13 +316,15 @@ export class MediaLoadGenerator {
       jitter: 0,
       ownTick: 0,
     };
-    rtp.on('message', (msg) => this.onRtp(call, msg));
-    rtcp.on('message', () => call.rtcpReceived++);
-    // ICMP port unreachable surfaces as ECONNREFUSED on a connected socket: the server closed the call's port
-    // (normal between its BYE handling and our last packets). Counted, never fatal.
-    const onError = () => call.socketErrors++;
-    rtp.on('error', onError);
-    rtcp.on('error', onError);
+    if (rtp !== undefined) {
+      rtp.on('message', (msg) => this.onRtp(call, msg));
+      rtcp.on('message', () => call.rtcpReceived++);
+      // ICMP port unreachable surfaces as ECONNREFUSED on a connected socket: the server closed the call's port
+      // (normal between its BYE handling and our last packets). Counted, never fatal.
+      const onError = () => call.socketErrors++;
+      rtp.on('error', onError);
+      rtcp.on('error', onError);
+    }
     this.calls.push(call);
     this.byCallId.set(call.callId, call);
     this.phaseLists[index % this.phases].push(call);
@@ -252,7 +345,7 @@ export class MediaLoadGenerator {
     const behind = Math.floor((now - deadline) / this.periodMs);
     this.tickIndex += 1 + Math.max(0, behind);
     const phase = this.tickIndex % this.phases;
-    for (const call of this.phaseLists[phase]) {
+    for (const call of this.native === undefined ? this.phaseLists[phase] : []) {
       if (call.connected && (call.state === 'up' || call.state === 'hanging-up')) this.sendMedia(call);
     }
     this.signalling(now);
@@ -372,7 +465,10 @@ export class MediaLoadGenerator {
       }
     }
     if (this.measuring) {
-      if (call.lastArrival >= 0) this.intervals.record(now - call.lastArrival);
+      if (call.lastArrival >= 0) {
+        this.intervals.record(now - call.lastArrival);
+        this.deviations.record(Math.abs(now - call.lastArrival - FRAME_MS));
+      }
       call.lastArrival = now;
     }
     // RFC 3550 A.8 with arrival in timestamp units (8 per ms).
@@ -385,6 +481,7 @@ export class MediaLoadGenerator {
   }
 
   lossTowardsUs(call) {
+    if (call.expected !== undefined) return { expected: call.expected, lost: call.expected - call.received };
     if (call.firstSeq < 0) return { expected: 0, lost: 0 };
     const expected = call.cycles + call.maxSeq - call.firstSeq + 1;
     return { expected, lost: expected - call.received };
@@ -394,6 +491,10 @@ export class MediaLoadGenerator {
     if (call.closed) return;
     call.closed = true;
     call.connected = false;
+    if (call.rtp === undefined) {
+      this.native?.child.stdin.write(`close ${call.index}\n`);
+      return;
+    }
     call.rtp.close();
     call.rtcp.close();
   }
@@ -522,6 +623,11 @@ export class MediaLoadGenerator {
       return;
     }
     call.state = 'up';
+    if (call.rtp === undefined) {
+      this.native?.child.stdin.write(`connect ${call.index} ${port}\n`);
+      call.connected = true;
+      return;
+    }
     call.rtp.connect(port, address, () => {
       call.connected = !call.closed;
     });

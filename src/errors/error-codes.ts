@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   AIG_ERR_OVERLOAD: { message: 'Server overloaded', sip: 503 },
   AIG_ERR_DRAINING: { message: 'Server is draining', sip: 503 },
   AIG_ERR_RTP_PORTS_EXHAUSTED: { message: 'No free RTP port in the configured range', sip: 503 },
+  AIG_ERR_MEDIA_WORKER: { message: 'Media worker thread failed', sip: 503 },
   AIG_ERR_SRF_CONNECT: { message: 'Could not connect to the drachtio server' },
   AIG_ERR_WAV_INVALID: { message: 'WAV audio is malformed' },
   AIG_ERR_WAV_UNSUPPORTED: { message: 'WAV audio format is not supported' },
@@ -43,6 +44,12 @@ export const ERROR_CODES = {
   AIG_ERR_NLU_PHRASES: { message: 'Training phrases are invalid' },
   AIG_ERR_NLU_NOT_TRAINED: { message: 'Intent classifier used before training' },
   AIG_ERR_NLU_EVAL_FILE: { message: 'Evaluation file is invalid' },
+  AIG_ERR_FLOW_INVALID: { message: 'Flow is invalid' },
+  AIG_ERR_FLOW_PROMPT: { message: 'Flow prompt has no text in the call language' },
+  AIG_ERR_FLOW_INPUT: { message: 'Flow step input is invalid' },
+  AIG_ERR_FLOW_LOOKUP: { message: 'Flow lookup request failed' },
+  AIG_ERR_FLOW_TRANSFER: { message: 'Flow transfer failed' },
+  AIG_ERR_FLOW_STOPPED: { message: 'Flow run is over' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

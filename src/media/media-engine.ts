@@ -6,9 +6,9 @@ import { MediaScheduler } from './playback/media-scheduler.js';
 import { PromptCache } from './playback/prompt-cache.js';
 import { RtpPortPool, type RtpPortLease } from './rtp/rtp-port-pool.js';
 import { MediaSession } from './media-session.js';
-import type { MediaEngineOptions, MediaSessionParameters } from './media-session-types.js';
+import type { CallMediaEngine, MediaEngineOptions, MediaSessionParameters } from './media-session-types.js';
 
-export class MediaEngine {
+export class MediaEngine implements CallMediaEngine {
   readonly scheduler: MediaScheduler;
   readonly prompts: PromptCache;
   private readonly pool: RtpPortPool;

@@ -10,6 +10,10 @@ import type {
   SpeechSynthesizer,
 } from './playback/prompt-player-types.js';
 import type { RtpSessionStats, TransportAddress } from './rtp/rtp-session-types.js';
+import type { EventEmitter } from 'node:events';
+import type { Playback, PlaybackItem, PlayOptions } from './playback/prompt-player-types.js';
+import type { SubscribeOptions } from './fork/audio-fork.js';
+import type { ForkSubscription } from './fork/fork-subscription.js';
 
 export interface MediaEngineOptions {
   /** Local address RTP sockets bind to. @default '127.0.0.1' */
@@ -78,3 +82,43 @@ export interface MediaSessionStats {
 }
 
 export type { TurnOptions };
+
+/**
+ * What a call's media offers the rest of the app. `MediaSession` implements it in-process; `RemoteMediaSession`
+ * implements it on the main thread for a session that runs in a media worker thread (`media.workers`).
+ */
+export interface CallMediaSession extends EventEmitter<MediaSessionEvents> {
+  readonly callId: string;
+  /** Plays prompts, silences, TTS text; `bargeIn` lets the caller's voice or a key cut it. */
+  play(items: PlaybackItem[], options?: PlayOptions): Playback;
+  stopPlayback(reason?: string): void;
+  readonly playing: boolean;
+  /** Opens a listening turn: `turn` events follow (speech-start, speech-end, no-input, max-utterance). */
+  startTurn(options?: Partial<TurnOptions>): void;
+  armNoInputTimer(): void;
+  stopTurn(): void;
+  /** Caller audio for a recognizer: 8 kHz (or 16 kHz upsampled) frames; a slow reader drops, never blocks. */
+  subscribeAudio(options?: Partial<SubscribeOptions>): ForkSubscription;
+  /** A SIP INFO carrying `application/dtmf-relay` or `application/dtmf`; true when it held a digit. */
+  receiveSipInfo(contentType: string | undefined, body: string): boolean;
+  /** Sends digits to the caller (RFC 4733); false when telephone-event was not negotiated. */
+  sendDtmf(digits: string): boolean;
+  stats(): MediaSessionStats;
+  /** Ends the media; the final figures follow in the `closed` event. */
+  close(reason?: string): MediaSessionStats;
+}
+
+/** An RTP port reserved for a call's SDP before its media session opens. */
+export interface MediaPortLease {
+  readonly port: number;
+  /** Gives the port back (when the call ends before its media opened); idempotent. */
+  release(): void;
+}
+
+/** The process-wide media engine as the app sees it: in-process (`MediaEngine`) or in worker threads. */
+export interface CallMediaEngine {
+  reservePort(rtcpMux?: boolean): Promise<MediaPortLease>;
+  openSession(lease: MediaPortLease, params: MediaSessionParameters): Promise<CallMediaSession>;
+  readonly activeSessions: number;
+  close(): void;
+}

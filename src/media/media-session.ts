@@ -19,6 +19,7 @@ import type { ForkSubscription } from './fork/fork-subscription.js';
 import { StereoWavRecorder } from './recording/stereo-wav-recorder.js';
 import type { MediaEngine } from './media-engine.js';
 import type {
+  CallMediaSession,
   MediaEngineOptions,
   MediaSessionEvents,
   MediaSessionParameters,
@@ -27,7 +28,7 @@ import type {
 
 export type MediaSessionState = 'open' | 'closed';
 
-export class MediaSession extends EventEmitter<MediaSessionEvents> {
+export class MediaSession extends EventEmitter<MediaSessionEvents> implements CallMediaSession {
   readonly callId: string;
   private state: MediaSessionState = 'open';
   private readonly openedAt = performance.now();

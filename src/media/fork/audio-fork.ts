@@ -5,6 +5,10 @@
  *
  * The fork also keeps the last `historyFrames` frames so that a recogniser opened on `speech-start` can be
  * given the audio from just before it (`preRollFrames`): the VAD confirms speech 60 ms or more after it began.
+ *
+ * Cost: `push` runs on every frame of every call, and most of the time nobody listens. The pre-roll history is
+ * then a ring of preallocated frames written in place (no allocation, no garbage); a frame is copied for the
+ * subscribers only when there are some, once for all of them.
  */
 import { SAMPLES_PER_FRAME, type PcmFrame } from '../media-types.js';
 import { Upsampler8to16 } from '../codec/resample.js';
@@ -50,32 +54,38 @@ class WideFrameUpsampler {
   }
 }
 
-/** Fixed-size ring of the most recent frames. */
+/** Fixed-size ring of copies of the most recent frames, in slots allocated once and then overwritten. */
 class FrameHistory {
-  private readonly frames: Int16Array[] = [];
+  private readonly slots: Int16Array[] = [];
   private next = 0;
 
   constructor(private readonly capacity: number) {}
 
+  /** Copies `frame` into the oldest slot; the caller keeps its frame. */
   add(frame: Int16Array): void {
     if (this.capacity === 0) {
       return;
     }
-    if (this.frames.length < this.capacity) {
-      this.frames.push(frame);
+    if (this.slots.length < this.capacity) {
+      this.slots.push(frame.slice());
     } else {
-      this.frames[this.next] = frame;
+      const slot = this.slots[this.next]!;
+      if (slot.length === frame.length) {
+        slot.set(frame);
+      } else {
+        this.slots[this.next] = frame.slice();
+      }
     }
     this.next = (this.next + 1) % this.capacity;
   }
 
-  /** The last `count` frames, oldest first. */
+  /** Copies of the last `count` frames, oldest first (the slots themselves are rewritten by later frames). */
   last(count: number): Int16Array[] {
     const all =
-      this.frames.length < this.capacity
-        ? this.frames.slice()
-        : [...this.frames.slice(this.next), ...this.frames.slice(0, this.next)];
-    return count <= 0 ? [] : all.slice(-count);
+      this.slots.length < this.capacity
+        ? this.slots
+        : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
+    return count <= 0 ? [] : all.slice(-count).map((frame) => frame.slice());
   }
 }
 
@@ -145,13 +155,17 @@ export class AudioFork {
     if (frame.length !== SAMPLES_PER_FRAME) {
       throw new RangeError(`an audio fork takes ${SAMPLES_PER_FRAME}-sample frames, got ${frame.length}`);
     }
-    const narrow = frame.slice();
-    this.history.add(narrow);
+    this.history.add(frame);
     let wideFrame: Int16Array | undefined;
     if (this.wide) {
-      wideFrame = this.wide.upsampler.push(narrow);
+      wideFrame = this.wide.upsampler.push(frame);
       this.wide.history.add(wideFrame);
     }
+    if (this.subscriptions.size === 0) {
+      return;
+    }
+    // One copy shared by every subscriber: queued frames must outlive the caller's buffer.
+    const narrow = frame.slice();
     for (const subscription of this.subscriptions) {
       subscription.enqueue(subscription.sampleRate === 8000 ? narrow : wideFrame!);
     }

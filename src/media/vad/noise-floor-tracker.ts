@@ -89,6 +89,86 @@ export const DEFAULT_NOISE_FLOOR_OPTIONS: Readonly<NoiseFloorOptions> = Object.f
 /** The sliding minimum is kept per sub-window so that each frame costs O(bands), not O(window). */
 const SUB_WINDOWS = 5;
 
+/**
+ * Minimum and maximum of each band over the last `length` frames, in O(1) amortised per frame (a monotonic
+ * deque per band and per extreme, all in flat typed arrays): the steadiness check runs on every frame of every
+ * call, and rescanning the whole window was most of the VAD's cost.
+ */
+class SlidingRange {
+  /** `levels[(frame % length) * bands + band]`. */
+  private readonly levels: Float64Array;
+  /** Frame numbers, a ring of `length` per band; head/tail count up and wrap modulo `length`. */
+  private readonly minFrames: Int32Array;
+  private readonly maxFrames: Int32Array;
+  private readonly minHead: Int32Array;
+  private readonly minTail: Int32Array;
+  private readonly maxHead: Int32Array;
+  private readonly maxTail: Int32Array;
+  private frame = -1;
+
+  constructor(
+    private readonly bands: number,
+    private readonly length: number,
+  ) {
+    this.levels = new Float64Array(bands * length);
+    this.minFrames = new Int32Array(bands * length);
+    this.maxFrames = new Int32Array(bands * length);
+    this.minHead = new Int32Array(bands);
+    this.minTail = new Int32Array(bands);
+    this.maxHead = new Int32Array(bands);
+    this.maxTail = new Int32Array(bands);
+  }
+
+  /** Starts a new frame: the one `length` frames back leaves the window. */
+  advance(): void {
+    this.frame++;
+    const oldest = this.frame - this.length;
+    const { length, minFrames, maxFrames, minHead, minTail, maxHead, maxTail } = this;
+    for (let b = 0; b < this.bands; b++) {
+      const base = b * length;
+      if (minHead[b]! < minTail[b]! && minFrames[base + (minHead[b]! % length)]! <= oldest) {
+        minHead[b]!++;
+      }
+      if (maxHead[b]! < maxTail[b]! && maxFrames[base + (maxHead[b]! % length)]! <= oldest) {
+        maxHead[b]!++;
+      }
+    }
+  }
+
+  /** Band `b`'s level in the current frame. */
+  add(b: number, level: number): void {
+    const { length, levels, frame } = this;
+    const base = b * length;
+    levels[(frame % length) * this.bands + b] = level;
+    const minFrames = this.minFrames;
+    let tail = this.minTail[b]!;
+    while (tail > this.minHead[b]! && this.levelAt(minFrames[base + ((tail - 1) % length)]!, b) >= level) {
+      tail--;
+    }
+    minFrames[base + (tail % length)] = frame;
+    this.minTail[b] = tail + 1;
+    const maxFrames = this.maxFrames;
+    tail = this.maxTail[b]!;
+    while (tail > this.maxHead[b]! && this.levelAt(maxFrames[base + ((tail - 1) % length)]!, b) <= level) {
+      tail--;
+    }
+    maxFrames[base + (tail % length)] = frame;
+    this.maxTail[b] = tail + 1;
+  }
+
+  min(b: number): number {
+    return this.levelAt(this.minFrames[b * this.length + (this.minHead[b]! % this.length)]!, b);
+  }
+
+  max(b: number): number {
+    return this.levelAt(this.maxFrames[b * this.length + (this.maxHead[b]! % this.length)]!, b);
+  }
+
+  private levelAt(frame: number, b: number): number {
+    return this.levels[(frame % this.length) * this.bands + b]!;
+  }
+}
+
 export class NoiseFloorTracker {
   private readonly options: Readonly<NoiseFloorOptions>;
   private readonly floor: Float64Array;
@@ -104,9 +184,9 @@ export class NoiseFloorTracker {
   private initialized = false;
   private framesSeen = 0;
   private readonly warmUpFrames: number;
-  /** Last `steadyFrames` smoothed band levels, ring buffer. */
-  private readonly recent: Float64Array[];
-  private recentIndex = 0;
+  /** Range of each band's smoothed level over the last `steadyFrames` frames. */
+  private readonly recent: SlidingRange;
+  private readonly steadyFrames: number;
   /** Scratch: each band's minimum over the steadiness window. */
   private readonly windowLow: Float64Array;
   private readonly windowRange: Float64Array;
@@ -126,7 +206,8 @@ export class NoiseFloorTracker {
     this.currentMin = new Float64Array(bandCount).fill(Infinity);
     this.warmUpFrames = Math.round(this.options.warmUpMs / FRAME_MS);
     const steadyFrames = Math.max(2, Math.round(this.options.steadyWindowMs / FRAME_MS));
-    this.recent = Array.from({ length: steadyFrames }, () => new Float64Array(bandCount));
+    this.steadyFrames = steadyFrames;
+    this.recent = new SlidingRange(bandCount, steadyFrames);
     this.windowLow = new Float64Array(bandCount);
     this.windowRange = new Float64Array(bandCount);
     this.framesPerSubWindow = Math.max(1, Math.round(this.options.minimumWindowMs / FRAME_MS / SUB_WINDOWS));
@@ -150,14 +231,18 @@ export class NoiseFloorTracker {
     return this.initialized;
   }
 
-  /** Learns one frame of band levels (dBFS). `inSpeech` selects the slower rise. */
-  update(levelsDb: Float64Array, inSpeech: boolean): void {
+  /**
+   * Learns one frame of band levels (dBFS). `inSpeech` selects the slower rise. `relativePowers`, when the
+   * caller has them, are the same levels as linear power relative to full scale (`10^(dB/10)`), which saves a
+   * power function per band.
+   */
+  update(levelsDb: Float64Array, inSpeech: boolean, relativePowers?: Float64Array): void {
     const { lowestFloorDbfs, fastFallBelowDb, fastFallRate } = this.options;
     const { smoothing } = this.options;
     if (!this.initialized) {
       for (let b = 0; b < this.bandCount; b++) {
         this.floor[b] = Math.max(lowestFloorDbfs, levelsDb[b]!);
-        this.smoothed[b] = 10 ** (levelsDb[b]! / 10);
+        this.smoothed[b] = relativePowers === undefined ? 10 ** (levelsDb[b]! / 10) : relativePowers[b]!;
       }
       this.initialized = true;
     }
@@ -168,11 +253,14 @@ export class NoiseFloorTracker {
     const risePerFrame = (rate * this.options.riseDbPerSecond * FRAME_MS) / 1000;
     const fallPerFrame = (rate * this.options.fallDbPerSecond * FRAME_MS) / 1000;
     const spreadStep = (rate * this.options.spreadDbPerSecond * FRAME_MS) / 1000;
+    const recent = this.recent;
+    recent.advance();
     for (let b = 0; b < this.bandCount; b++) {
-      const power = smoothing * this.smoothed[b]! + (1 - smoothing) * 10 ** (levelsDb[b]! / 10);
+      const linear = relativePowers === undefined ? 10 ** (levelsDb[b]! / 10) : relativePowers[b]!;
+      const power = smoothing * this.smoothed[b]! + (1 - smoothing) * linear;
       this.smoothed[b] = power;
       const level = 10 * Math.log10(power);
-      this.recent[this.recentIndex]![b] = level;
+      recent.add(b, level);
       const floor = this.floor[b]!;
       const gap = level - floor;
       // Digital silence says nothing about how a real background fluctuates: it leaves the spread alone.
@@ -196,8 +284,7 @@ export class NoiseFloorTracker {
         this.currentMin[b] = level;
       }
     }
-    this.recentIndex = (this.recentIndex + 1) % this.recent.length;
-    if (this.framesSeen >= this.recent.length) {
+    if (this.framesSeen >= this.steadyFrames) {
       this.liftToSteadyBackground();
     }
     this.advanceWindow();
@@ -207,12 +294,8 @@ export class NoiseFloorTracker {
   private liftToSteadyBackground(): void {
     let steadyBands = 0;
     for (let b = 0; b < this.bandCount; b++) {
-      let min = Infinity;
-      let max = -Infinity;
-      for (const levels of this.recent) {
-        min = Math.min(min, levels[b]!);
-        max = Math.max(max, levels[b]!);
-      }
+      const min = this.recent.min(b);
+      const max = this.recent.max(b);
       this.windowLow[b] = min;
       this.windowRange[b] = max - min;
       if (max - min <= this.options.steadyRangeDb) {

@@ -92,12 +92,18 @@ function toDbfs(power: number): number {
   return 10 * Math.log10((power + POWER_EPSILON) / FULL_SCALE_POWER);
 }
 
+/** `10^(toDbfs(power)/10)`: the same level as linear power relative to full scale. */
+function toRelativePower(power: number): number {
+  return (power + POWER_EPSILON) / FULL_SCALE_POWER;
+}
+
 export class VoiceActivityDetector {
   readonly options: Readonly<VadOptions>;
   private readonly analyzer: BandEnergyAnalyzer;
   private noise: NoiseFloorTracker;
   private readonly bandPower: Float64Array;
   private readonly bandLevelDb: Float64Array;
+  private readonly bandRelativePower: Float64Array;
   private readonly onsetFrames: number;
   private readonly hangoverFrames: number;
   private frameIndex = -1;
@@ -116,6 +122,7 @@ export class VoiceActivityDetector {
     this.noise = new NoiseFloorTracker(this.analyzer.bandCount, this.options.noiseFloor);
     this.bandPower = new Float64Array(this.analyzer.bandCount);
     this.bandLevelDb = new Float64Array(this.analyzer.bandCount);
+    this.bandRelativePower = new Float64Array(this.analyzer.bandCount);
     this.onsetFrames = Math.max(1, Math.round(this.options.onsetMs / FRAME_MS));
     this.hangoverFrames = Math.max(1, Math.round(this.options.hangoverMs / FRAME_MS));
   }
@@ -146,6 +153,7 @@ export class VoiceActivityDetector {
     const levelDbfs = toDbfs(total);
     for (let b = 0; b < this.analyzer.bandCount; b++) {
       this.bandLevelDb[b] = toDbfs(this.bandPower[b]!);
+      this.bandRelativePower[b] = toRelativePower(this.bandPower[b]!);
     }
     // Score against the floor learnt from past frames only, then let this frame teach the floor.
     const scoreDb = this.noise.ready ? this.score() : 0;
@@ -153,7 +161,7 @@ export class VoiceActivityDetector {
       ? this.options.thresholdDb - this.options.hysteresisDb
       : this.options.thresholdDb;
     const active = this.noise.ready && scoreDb >= threshold && levelDbfs >= this.options.minLevelDbfs;
-    this.noise.update(this.bandLevelDb, this.speech);
+    this.noise.update(this.bandLevelDb, this.speech, this.bandRelativePower);
 
     let transition: VadTransition | undefined;
     let boundaryFrame = -1;

@@ -21,6 +21,20 @@ Commands:
   prompts render [--lang LANG] [--force] [--prompts DIR]
                                  render prompt texts (DIR/<lang>.json, default ./prompts) to 8 kHz WAV
                                  with espeak-ng; only new or changed prompts unless --force.
+  understand --flow DIR [--lang LANG] [--engine linear|nlpjs] [--eval FILE.tsv [--json]]
+                                 train the flow's intent classifier (DIR/phrases/LANG.json, default fr),
+                                 then classify stdin lines to JSON lines, or score FILE.tsv (intent<TAB>utterance).
+  flows simulate <flow> [--lang fr|en] [--script FILE] [--no-recognizer]
+                                 run a flow on a simulated call: type the caller's turns (#4 a key, empty line
+                                 silence, !nomatch, !error KIND, !hangup), or read them from FILE (one per line,
+                                 // comments) and print one JSON object per event, the outcome last.
+  flows check [DIR] [--config FILE]
+                                 validate a flow folder, or every flow in a folder (default: the configured
+                                 flows folder), and test its paths; print file:line:column  state  problem,
+                                 exit 1 if any, else "ok <flow> <version>".
+  flows graph <flow> [--format mermaid|stately]
+                                 print the flow's machine as a Mermaid state diagram, or as the
+                                 createMachine({...}) text the Stately editor imports.
   version                        print the version.
   help                           print this help.
 
@@ -56,6 +70,13 @@ async function runCli(argv: string[]): Promise<number> {
         lang: { type: 'string' },
         force: { type: 'boolean' },
         prompts: { type: 'string' },
+        flow: { type: 'string' },
+        engine: { type: 'string' },
+        eval: { type: 'string' },
+        json: { type: 'boolean' },
+        script: { type: 'string' },
+        'no-recognizer': { type: 'boolean' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -75,6 +96,41 @@ async function runCli(argv: string[]): Promise<number> {
     out(`aiguilleur ${packageVersion()}`);
     return EXIT_OK;
   }
+  if (positionals[0] === 'flows') {
+    switch (positionals[1]) {
+      case 'simulate': {
+        const { runFlowsSimulate } = await import('./conversation/simulation/flows-simulate-command.js');
+        return runFlowsSimulate({
+          flow: positionals[2],
+          language: values.lang,
+          script: values.script,
+          configFile: values.config,
+          noRecognizer: values['no-recognizer'] === true,
+          input: process.stdin,
+          print: out,
+          prompt: (text) => process.stdout.write(text),
+          progress: (line) => process.stderr.write(`${line}\n`),
+        });
+      }
+      case 'check': {
+        const { runFlowsCheck } = await import('./cli/flows-check-command.js');
+        return runFlowsCheck({ target: positionals[2], configFile: values.config, print: out });
+      }
+      case 'graph': {
+        const { runFlowsGraph } = await import('./cli/flows-graph-command.js');
+        return runFlowsGraph({
+          flow: positionals[2],
+          format: values.format,
+          configFile: values.config,
+          print: (text) => process.stdout.write(text),
+          progress: (line) => process.stderr.write(`${line}\n`),
+        });
+      }
+      default:
+        fail(`unknown command "${command}"\n\n${USAGE}`);
+        return EXIT_USAGE;
+    }
+  }
   switch (command) {
     case 'serve': {
       const { serve } = await import('./main.js');
@@ -92,6 +148,23 @@ async function runCli(argv: string[]): Promise<number> {
         print: out,
       });
       return EXIT_OK;
+    }
+    case 'understand': {
+      if (values.flow === undefined) {
+        fail(`understand needs --flow DIR\n\n${USAGE}`);
+        return EXIT_USAGE;
+      }
+      const { runUnderstand } = await import('./cli/understand-command.js');
+      return runUnderstand({
+        flow: values.flow,
+        language: values.lang,
+        engine: values.engine,
+        evalFile: values.eval,
+        json: values.json === true,
+        input: process.stdin,
+        print: out,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
     }
     case '':
       fail(`missing command\n\n${USAGE}`);

@@ -2,12 +2,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const layer = (files, forbidden) => ({
+// One rule entry per folder: flat config keeps only the last `no-restricted-imports` that matches a file, so each
+// layer carries its own patterns plus the drachtio-srf restriction (only src/sip/call may import it).
+const DRACHTIO_ONLY_IN_SIP_CALL = {
+  name: 'drachtio-srf',
+  message: 'Only src/sip/call imports drachtio-srf.',
+};
+const layer = (files, forbidden, { srfAllowed = false, io = [] } = {}) => ({
   files,
   rules: {
     'no-restricted-imports': [
       'error',
       {
+        paths: [
+          ...(srfAllowed ? [] : [DRACHTIO_ONLY_IN_SIP_CALL]),
+          ...io.map((name) => ({ name, message: 'This layer does no I/O (DESIGN.md).' })),
+        ],
         patterns: forbidden.map((group) => ({
           group: [group],
           message: 'Layer rule (DESIGN.md): one-way imports.',
@@ -16,6 +26,17 @@ const layer = (files, forbidden) => ({
     ],
   },
 });
+const IO_MODULES = [
+  'node:fs',
+  'node:fs/promises',
+  'node:net',
+  'node:dgram',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'ioredis',
+  'ws',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', 'eslint.config.js', 'scripts/**/*.mjs'] },
@@ -63,17 +84,30 @@ export default tseslint.config(
       'drachtio-srf',
     ],
   ),
-  layer(['src/sip/call/**'], ['**/sip/engine/**', '**/conversation/**', '**/api/**']),
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/sip/call/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'drachtio-srf', message: 'Only src/sip/call imports drachtio-srf.' }] },
-      ],
-    },
-  },
+  layer(['src/sip/call/**'], ['**/sip/engine/**', '**/conversation/**', '**/api/**'], { srfAllowed: true }),
+  layer(
+    ['src/media/**'],
+    ['**/sip/**', '**/speech/**', '**/conversation/**', '**/routing/**', '**/store/**', '**/api/**'],
+  ),
+  layer(['src/speech/**'], ['**/sip/**', '**/conversation/**', '**/routing/**', '**/store/**', '**/api/**']),
+  layer(
+    ['src/understanding/**'],
+    [
+      '**/sip/**',
+      '**/media/**',
+      '**/speech/**',
+      '**/conversation/**',
+      '**/routing/**',
+      '**/store/**',
+      '**/api/**',
+    ],
+    { io: IO_MODULES },
+  ),
+  layer(['src/store/**'], ['**/sip/**', '**/media/**', '**/conversation/**', '**/api/**']),
+  layer(['src/conversation/**'], ['**/sip/engine/**', '**/api/**']),
+  layer(['src/routing/**'], ['**/sip/engine/**', '**/api/**']),
+  layer(['src/api/**'], ['**/sip/engine/**', '**/media/**']),
+  layer(['src/app.ts', 'src/main.ts', 'src/cli.ts', 'src/cli/**'], []),
   {
     files: ['test/**/*.ts'],
     rules: {

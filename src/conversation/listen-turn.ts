@@ -53,6 +53,11 @@ export interface ListenOptions {
   readonly resultGuardMs: number;
   /** Keys end the step (`dtmf` result); false ignores them. @default true */
   readonly acceptDtmf: boolean;
+  /**
+   * `ignore`: speech is not recognized (a keypad menu): the step waits for a key or ends with no-input.
+   * @default 'recognize'
+   */
+  readonly speech: 'recognize' | 'ignore';
 }
 
 export const DEFAULT_LISTEN_OPTIONS: Readonly<Omit<ListenOptions, 'recognition'>> = Object.freeze({
@@ -60,6 +65,7 @@ export const DEFAULT_LISTEN_OPTIONS: Readonly<Omit<ListenOptions, 'recognition'>
   preRollMs: 400,
   resultGuardMs: 8000,
   acceptDtmf: true,
+  speech: 'recognize',
 });
 
 export type ListenResult =
@@ -198,6 +204,12 @@ export function listen(
   };
 
   function onTurn(event: EndpointerEvent): void {
+    if (opts.speech === 'ignore' && event.type !== 'no-input') {
+      if (event.type !== 'speech-start') {
+        media.startTurn({ ...opts.endpointing, armNoInputTimer: true }); // keep waiting for a key
+      }
+      return;
+    }
     switch (event.type) {
       case 'speech-start':
         startRecognition();

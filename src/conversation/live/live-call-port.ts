@@ -8,7 +8,7 @@
  * only when the call is gone.
  */
 import type { ConversationLanguage } from '../../config/config-types.js';
-import type { MediaSession } from '../../media/media-session.js';
+import type { CallMediaSession } from '../../media/media-session-types.js';
 import type { PlaybackItem } from '../../media/playback/prompt-player-types.js';
 import type { CallControl } from '../../sip/call/sip-app-types.js';
 import type { ChainSession } from '../../speech/recognition/recognizer-chain.js';
@@ -30,7 +30,7 @@ import type {
 export interface LiveCallPortOptions {
   readonly callId: string;
   readonly number: string;
-  readonly media: MediaSession;
+  readonly media: CallMediaSession;
   readonly control: CallControl;
   /** The call's recognition session for a language (created on first use); undefined = none serves it. */
   readonly recognition: (language: ConversationLanguage) => ChainSession | undefined;
@@ -44,10 +44,22 @@ export class LiveCallPort implements CallPort {
   readonly hungUp: Promise<void>;
   private closed = false;
   private readonly cancelers = new Set<() => void>();
+  /**
+   * Keys pressed while no listen or digit entry was open (during a `say`, or between steps): the next step gets
+   * them first, so a caller who presses 9 during "for English press 9" is not ignored.
+   */
+  private typeAhead = '';
+  /** Steps currently consuming keys themselves. */
+  private keyConsumers = 0;
 
   constructor(private readonly options: LiveCallPortOptions) {
     this.callId = options.callId;
     this.number = options.number;
+    options.media.on('dtmf', ({ digit }) => {
+      if (this.keyConsumers === 0 && this.typeAhead.length < 32) {
+        this.typeAhead += digit;
+      }
+    });
     this.hungUp = new Promise((resolve) => {
       options.media.once('closed', () => {
         this.closed = true;
@@ -78,7 +90,13 @@ export class LiveCallPort implements CallPort {
 
   async listen(request: ListenRequest): Promise<ListenOutcome> {
     this.assertOpen();
-    const result = await this.listenOnce(request, request.acceptDtmf);
+    if (request.acceptDtmf && this.typeAhead !== '') {
+      const digit = this.typeAhead[0]!;
+      this.typeAhead = this.typeAhead.slice(1);
+      return { kind: 'dtmf', digit };
+    }
+    this.keyConsumers++;
+    const result = await this.listenOnce(request, request.acceptDtmf).finally(() => this.keyConsumers--);
     switch (result.kind) {
       case 'speech':
         return {
@@ -102,7 +120,16 @@ export class LiveCallPort implements CallPort {
   async collectDigits(request: CollectDigitsRequest): Promise<CollectDigitsOutcome> {
     this.assertOpen();
     const { media } = this.options;
-    let digits = '';
+    let digits = this.typeAhead.slice(0, request.max);
+    this.typeAhead = '';
+    if (
+      digits.length >= request.max ||
+      (request.terminator !== null && digits.includes(request.terminator))
+    ) {
+      const cut = request.terminator === null ? digits : digits.split(request.terminator)[0]!;
+      return cut === '' ? { kind: 'no-input' } : { kind: 'keys', digits: cut };
+    }
+    this.keyConsumers++;
     return new Promise<CollectDigitsOutcome>((resolve) => {
       let done = false;
       let keyTimer: NodeJS.Timeout | undefined;
@@ -118,6 +145,7 @@ export class LiveCallPort implements CallPort {
         }
         speech?.cancel();
         this.cancelers.delete(cancel);
+        this.keyConsumers--;
         resolve(outcome);
       };
       const cancel = (): void => finish({ kind: 'no-input' });
@@ -152,7 +180,10 @@ export class LiveCallPort implements CallPort {
           : media
               .play(items(request.prompts, request.language), { bargeIn: true, language: request.language })
               .done.then(() => undefined);
-      if (request.spoken) {
+      if (digits !== '') {
+        armKeyTimer(request.interDigitMs);
+      }
+      if (request.spoken && digits === '') {
         const step = listen(media, this.options.recognition(request.language), {
           recognition: {
             ...DEFAULT_RECOGNITION_TURN_OPTIONS,
@@ -219,6 +250,7 @@ export class LiveCallPort implements CallPort {
         maxUtteranceMs: request.maxUtteranceMs,
       },
       acceptDtmf,
+      speech: request.grammar === 'none' ? 'ignore' : 'recognize',
     });
     const cancel = (): void => step.cancel();
     this.cancelers.add(cancel);

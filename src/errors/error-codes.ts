@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   AIG_ERR_ASR_BAD_REQUEST: { message: 'Speech recognizer rejected the request' },
   AIG_ERR_ASR_PROTOCOL: { message: 'Speech recognizer sent an unexpected message' },
   AIG_ERR_ASR_INTERNAL: { message: 'Speech recognizer failed' },
+  AIG_ERR_REDIS_START: { message: 'Private redis-server could not start' },
   AIG_ERR_NLU_PHRASES: { message: 'Training phrases are invalid' },
   AIG_ERR_NLU_NOT_TRAINED: { message: 'Intent classifier used before training' },
   AIG_ERR_NLU_EVAL_FILE: { message: 'Evaluation file is invalid' },

@@ -20,11 +20,35 @@ import { runKeypadEchoDemo } from './conversation/keypad-echo-demo.js';
 import { EspeakTtsProvider } from './speech/tts/espeak-tts-provider.js';
 import { CachingTtsProvider } from './speech/tts/tts-cache.js';
 import { join, resolve } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import type { ConversationLanguage } from './config/config-types.js';
+import type { CallControl } from './sip/call/sip-app-types.js';
+import { LiveCallPort } from './conversation/live/live-call-port.js';
+import type { ListenResult } from './conversation/listen-turn.js';
+import { FlowRegistry } from './conversation/flow/flow-registry.js';
+import { runFlow, type FlowRunResult } from './conversation/runtime/flow-runtime.js';
+import type { ChainSession } from './speech/recognition/recognizer-chain.js';
+import { startSpeechRecognizers, type SpeechRecognizers } from './speech/recognition/speech-recognizers.js';
+import { RedisCallTimeline } from './store/redis-call-timeline.js';
+import { startPrivateRedisServer, type PrivateRedisServer } from './store/private-redis-server.js';
 import { setPriority } from 'node:os';
 import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
 
+/** What the app reports about conversations (tests, the ops live view). */
+export interface AppEvents {
+  listen: [{ callId: string; language: ConversationLanguage; result: ListenResult }];
+  'conversation-ended': [{ callId: string; number: string; result: FlowRunResult }];
+}
+
+/** A dialled number bound to this flow id runs the media issue's keypad demo (a media test line). */
+export const KEYPAD_ECHO_FLOW = 'keypad-echo';
+
 export interface App {
   start(): Promise<void>;
+  readonly events: EventEmitter<AppEvents>;
+  /** Reloads flows from disk (SIGHUP); an invalid flow never replaces a good one. */
+  reloadFlows(): Promise<void>;
   /** New INVITEs get 503 + Retry-After from now on; live calls continue. */
   drain(): void;
   activeCalls(): number;
@@ -48,6 +72,11 @@ class AiguilleurApp implements App {
   private http: RunningHttpServer | undefined;
   private readonly overload: OverloadMonitor;
   private media: CallMediaEngine | undefined;
+  private speech: SpeechRecognizers | undefined;
+  private flows: FlowRegistry | undefined;
+  private redis: Redis | undefined;
+  private privateRedis: PrivateRedisServer | undefined;
+  readonly events = new EventEmitter<AppEvents>();
   addresses: App['addresses'];
 
   constructor(
@@ -102,6 +131,9 @@ class AiguilleurApp implements App {
       wireTarget = { host, port, secret };
     }
     this.media = config.media.enabled ? await this.startMedia() : undefined;
+    if (this.media !== undefined) {
+      await this.startConversations();
+    }
     this.srf = await connectSrf(wireTarget, { logger });
     this.overload.start();
     const mediaAddress =
@@ -149,6 +181,69 @@ class AiguilleurApp implements App {
     this.sipApp?.drain();
   }
 
+  async reloadFlows(): Promise<void> {
+    await this.flows?.reload();
+  }
+
+  /** Recognizers, flows and the call store: what conversations need besides media. */
+  private async startConversations(): Promise<void> {
+    const { config, logger } = this;
+    const log = logger.child({ component: 'conversation' });
+    this.speech = await startSpeechRecognizers(config, logger, {
+      workDirectory: join(resolve(config.dataDir), 'speech'),
+    });
+    const needsFlows = Object.values(config.numbers).some(
+      (n) => (n.flow ?? config.flows.default) !== KEYPAD_ECHO_FLOW,
+    );
+    if (needsFlows) {
+      this.flows = new FlowRegistry({
+        directory: resolve(config.flows.directory ?? join(packageRoot(), 'flows')),
+        groups: config.groups,
+        variables: config.flows.variables,
+        watch: config.flows.watch,
+      });
+      this.flows.on('loaded', (r) =>
+        log.info(
+          { flow: r.flowId, version: r.flow.version, previous: r.previousVersion, trigger: r.trigger },
+          'flow loaded',
+        ),
+      );
+      this.flows.on('rejected', (r) =>
+        log.error(
+          {
+            flow: r.flowId,
+            kept: r.keptVersion,
+            trigger: r.trigger,
+            problems: r.problems.map(
+              (p) => `${p.file}:${p.line ?? '-'}:${p.column ?? '-'} ${p.statePath ?? ''} ${p.message}`,
+            ),
+          },
+          'flow rejected',
+        ),
+      );
+      await this.flows.start();
+    }
+    let url = config.redis.url;
+    if (url === null) {
+      try {
+        this.privateRedis = await startPrivateRedisServer({
+          directory: join(resolve(config.dataDir), 'redis'),
+        });
+        url = this.privateRedis.url;
+        log.info(
+          { port: this.privateRedis.port },
+          'private redis-server started (set redis.url to share one)',
+        );
+      } catch (err) {
+        log.warn({ err }, 'no Redis: call timelines are not kept');
+      }
+    }
+    if (url !== null) {
+      this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+      this.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+    }
+  }
+
   activeCalls(): number {
     return this.sipApp?.activeCalls().length ?? 0;
   }
@@ -162,6 +257,10 @@ class AiguilleurApp implements App {
     await this.sipApp?.hangupAll();
     this.overload.stop();
     this.media?.close();
+    this.flows?.close();
+    await this.speech?.close();
+    this.redis?.disconnect();
+    await this.privateRedis?.stop();
     await this.http?.close();
     this.srf?.disconnect();
     await this.engine?.stop();
@@ -204,9 +303,95 @@ class AiguilleurApp implements App {
       : new MediaEngine(options);
   }
 
-  /** Media for each answered call: an RTP port for the SDP, then the session running the keypad demo. */
+  /**
+   * The conversation of an answered call: the flow bound to the dialled number runs on a live call port (media,
+   * recognizers, SIP transfer). A flow that is not loaded (invalid at start) still never loses the caller: the
+   * call goes to the flows' fallback group.
+   */
+  startConversation(
+    call: { callId: string; number: string; service: { language: ConversationLanguage } },
+    flowId: string,
+    session: CallMediaSession,
+    control: CallControl,
+    log: Logger,
+  ): void {
+    const flow = this.flows?.get(flowId);
+    const groups = this.config.groups;
+    if (flow === undefined) {
+      const fallback = groups.general;
+      log.error({ flow: flowId }, 'flow not loaded: transferring the caller to the general group');
+      if (fallback === undefined) {
+        control.hangup();
+        return;
+      }
+      void control.transfer({ uri: fallback.uri, headers: { 'X-Aig-Reason': 'flow-unavailable' } });
+      return;
+    }
+    const recognition = new Map<ConversationLanguage, ChainSession | undefined>();
+    const recognitionFor = (language: ConversationLanguage): ChainSession | undefined => {
+      if (!recognition.has(language)) {
+        const chain =
+          language === call.service.language
+            ? this.speech?.chainForNumber(call.number)
+            : this.speech?.chainForLanguage(language);
+        recognition.set(language, chain?.openSession({ callId: call.callId }));
+      }
+      return recognition.get(language);
+    };
+    const port = new LiveCallPort({
+      callId: call.callId,
+      number: call.number,
+      media: session,
+      control,
+      recognition: recognitionFor,
+      onListen: (result, language) => {
+        log.info(
+          {
+            language,
+            kind: result.kind,
+            ...(result.kind === 'speech'
+              ? { provider: result.provider, latencyMs: result.latencyMs, confidence: result.confidence }
+              : {}),
+            ...(result.kind === 'error' ? { errorKind: result.error.kind, code: result.error.code } : {}),
+          },
+          'listen result',
+        );
+        this.events.emit('listen', { callId: call.callId, language, result });
+      },
+    });
+    const timeline =
+      this.redis === undefined ? undefined : new RedisCallTimeline(this.redis, call.callId, { logger: log });
+    void runFlow(flow, port, {
+      groups,
+      language: call.service.language,
+      variables: this.config.flows.variables[flowId] ?? {},
+      ...(timeline === undefined ? {} : { timeline }),
+      logger: log,
+    }).then(async (result) => {
+      log.info(
+        {
+          flow: result.flowId,
+          flowVersion: result.flowVersion,
+          outcome: result.outcome,
+          target: result.target,
+          intent: result.intent,
+          turns: result.turns,
+          reason: result.reason,
+          durationMs: Math.round(result.durationMs),
+        },
+        'conversation ended',
+      );
+      this.events.emit('conversation-ended', { callId: call.callId, number: call.number, result });
+      await Promise.all([...recognition.values()].map((s) => s?.close()));
+      await timeline?.flush();
+    });
+  }
+
+  /** Media for each answered call: an RTP port for the SDP, then the session running the conversation. */
   private mediaProvider(media: CallMediaEngine): CallMediaProvider {
     const numbers = this.config.numbers;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the provider's methods are called by the SIP app
+    const app = this;
     const logger = this.logger.child({ component: 'media' });
     return {
       async reserve(call) {
@@ -217,7 +402,7 @@ class AiguilleurApp implements App {
         let closed = false;
         return {
           port: lease.port,
-          async start(negotiated) {
+          async start(negotiated, control) {
             session = await media.openSession(lease, {
               callId: call.callId,
               codec: negotiated.codec.name,
@@ -256,7 +441,12 @@ class AiguilleurApp implements App {
               );
             });
             session.on('speech-detected', () => log.debug({}, 'caller speech detected'));
-            runKeypadEchoDemo(session);
+            const flowId = settings?.flow ?? app.config.flows.default;
+            if (flowId === KEYPAD_ECHO_FLOW) {
+              runKeypadEchoDemo(session);
+              return;
+            }
+            app.startConversation(call, flowId, session, control, log);
           },
           info: (contentType, body) => session?.receiveSipInfo(contentType, body) ?? false,
           close(reason) {

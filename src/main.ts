@@ -72,6 +72,11 @@ function handleShutdownSignals(app: App, drainTimeoutMs: number, logger: Logger)
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP: reload flows (new calls take a valid new version; calls in progress keep theirs).
+  process.on('SIGHUP', () => {
+    logger.info({}, 'SIGHUP: reloading flows');
+    app.reloadFlows().catch((err: unknown) => logger.error({ err }, 'flow reload failed'));
+  });
 }
 
 async function shutDown(

@@ -33,8 +33,9 @@ describe('media with baresip', { timeout: 120_000 }, () => {
       log: { level: 'info' },
       media: { recordingDirectory: join(work, 'recordings') },
       numbers: {
-        '3646': { language: 'fr', label: 'Assurance Maladie', record: true },
-        '3647': { language: 'en', label: 'Health insurance (English)' },
+        // The media test line: the keypad demo (welcome, "you pressed N"), not the reference flow.
+        '3646': { language: 'fr', label: 'Assurance Maladie', record: true, flow: 'keypad-echo' },
+        '3647': { language: 'en', label: 'Health insurance (English)', flow: 'keypad-echo' },
       },
     });
   });

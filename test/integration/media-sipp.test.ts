@@ -103,6 +103,8 @@ describe(
         sip: { port: 0, wire: { port: 0 } },
         http: { port: 0 },
         log: { level: 'debug' },
+        // The media test line: the keypad demo (welcome, "you pressed N"), not the reference flow.
+        flows: { default: 'keypad-echo' },
       });
     });
     after(async () => {

@@ -18,6 +18,11 @@ export interface ServeProcess {
   logs: Record<string, unknown>[];
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the first log line (already seen or to come) matching `predicate`. */
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
 }
 
 export async function startServe(
@@ -54,7 +59,7 @@ export async function startServe(
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000; // flows train their classifiers at start
   let started: Record<string, unknown> | undefined;
   while (started === undefined) {
     started = logs.find((l) => l.msg === 'aiguilleur started');
@@ -71,6 +76,24 @@ export async function startServe(
     httpPort: addresses.http,
     logs,
     exited,
+    async waitForLog(predicate, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find(predicate);
+        if (found !== undefined) {
+          return found;
+        }
+        if (Date.now() > until || child.exitCode !== null) {
+          throw new Error(
+            `no matching log line within ${timeoutMs} ms; last lines:\n${logs
+              .slice(-15)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) {
         child.kill(signal);

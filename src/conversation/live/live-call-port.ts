@@ -217,7 +217,7 @@ export class LiveCallPort implements CallPort {
     this.assertOpen();
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.context)) {
-      headers[`X-Aig-${name.replace(/[^A-Za-z0-9]+/g, '-')}`] = value;
+      headers[contextHeaderName(name)] = value;
     }
     const result = await this.options.control.transfer({ uri: request.uri, headers });
     return result.status === 'transferred'
@@ -273,6 +273,16 @@ export class LiveCallPort implements CallPort {
       throw new Error(`call ${this.callId} has ended`);
     }
   }
+}
+
+/** `nirStatus` → `X-Aig-Nir-Status`: context keys as header names the agent desktop can read. */
+export function contextHeaderName(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
+  return ['X', 'Aig', ...words].join('-');
 }
 
 function items(prompts: readonly ResolvedPrompt[], language: ConversationLanguage): PlaybackItem[] {

@@ -43,6 +43,17 @@ export class DecoderPool {
     return this.spares.length;
   }
 
+  /** Resolves once every spare asked for so far exists (or failed). */
+  async ready(): Promise<void> {
+    while (this.spares.length > 0) {
+      const pending = [...this.spares];
+      await Promise.allSettled(pending);
+      if (this.closed || this.spares.length >= this.size || pending.length === this.spares.length) {
+        return;
+      }
+    }
+  }
+
   /** Frees the spares; `take()` still works (on demand) for sessions opened afterwards. */
   async close(): Promise<void> {
     this.closed = true;

@@ -141,8 +141,8 @@ export class PocketsphinxDecoder {
     });
   }
 
-  /** Ends the utterance and reads its result (and up to `nbest` n-best paths when > 0). */
-  finish(nbest: number): Promise<FinalHypothesis> {
+  /** Ends the utterance and reads its result (and up to `nbest.paths` n-best paths within `nbest.budgetMs`). */
+  finish(nbest: { paths: number; budgetMs: number }): Promise<FinalHypothesis> {
     return this.enqueue(async () => {
       if (!this.utteranceOpen) {
         throw new DecoderCallError('ps_end_utt outside an utterance');
@@ -154,7 +154,10 @@ export class PocketsphinxDecoder {
       const best = await this.library.hypothesis(this.handle);
       const frames = this.library.frameCount(this.handle);
       const transcript = best?.transcript.trim() ?? '';
-      const paths = transcript !== '' && nbest > 0 ? await this.library.nbest(this.handle, nbest) : [];
+      const paths =
+        transcript !== '' && nbest.paths > 0
+          ? await this.library.nbest(this.handle, nbest.paths, nbest.budgetMs)
+          : [];
       return { transcript, score: best?.score ?? 0, frames, nbest: paths };
     });
   }

@@ -5,9 +5,11 @@
  * through the pocketsphinx handle, whose dependency it is (dlsym searches a library's dependencies too).
  *
  * Threading: every call that can take more than a fraction of a millisecond (`ps_init`, `ps_set_jsgf_string`,
- * `ps_set_lm_file`, `ps_process_raw`, `ps_end_utt`, `ps_get_hyp` on a finished utterance, `ps_nbest`, `ps_free`) is
- * (and `ps_start_utt`, which resets the search) is made with koffi's `.async`, on a koffi worker thread, so the event loop never waits for the decoder. A decoder is
- * not thread-safe: callers (`PocketsphinxDecoder`) keep at most one call in flight per decoder.
+ * `ps_set_lm_file`, `ps_start_utt`, `ps_process_raw`, `ps_end_utt`, `ps_get_hyp`, the n-best steps, `ps_free`) is
+ * made with koffi's `.async`, on a koffi worker thread, so the event loop never waits for the decoder; only
+ * accessors (`ps_get_in_speech`, `ps_get_n_frames`, `ps_set_search`, `ps_nbest_hyp`) run on the main thread. A
+ * decoder is not thread-safe: callers (`PocketsphinxDecoder`) keep at most one call in flight per decoder. koffi
+ * queues at most 256 async calls (`max_async_calls`), i.e. 256 calls decoding at once.
  *
  * Logging: the library writes its log through one process-wide `FILE *`. `-logfn` is not used because each
  * `ps_init` would `fclose` the previous log file while another decoder may be writing to it on another thread;
@@ -44,8 +46,11 @@ export interface PocketsphinxLibrary {
   endUtterance(decoder: NativePointer): Promise<boolean>;
   /** Best hypothesis so far (or final after `endUtterance`) with its path score; null when there is none. */
   hypothesis(decoder: NativePointer): Promise<{ transcript: string; score: number } | null>;
-  /** N-best paths of the finished utterance (the same words may come more than once), best first, at most `limit`. */
-  nbest(decoder: NativePointer, limit: number): Promise<NbestEntry[]>;
+  /**
+   * N-best paths of the finished utterance (the same words may come more than once), best first: at most `limit`,
+   * and no new A* step once `budgetMs` has passed (a step costs up to ~10 ms on a large grammar's lattice).
+   */
+  nbest(decoder: NativePointer, limit: number, budgetMs: number): Promise<NbestEntry[]>;
   /** Frames searched in the current (or last) utterance (10 ms each). */
   frameCount(decoder: NativePointer): number;
   /** The front end's voice activity state after the last block processed. */
@@ -78,7 +83,7 @@ function callAsync<A extends unknown[], R>(fn: NativeFunction<A, R>, ...args: A)
   });
 }
 
-/** koffi returns a NULL `void *` as null and others as bigint. */
+/** koffi returns a NULL `void *` as null, others as bigint. */
 function pointerOrZero(value: unknown): NativePointer {
   return typeof value === 'bigint' ? value : 0n;
 }
@@ -171,10 +176,11 @@ export function loadPocketsphinxLibrary(
       return transcript === null ? null : { transcript, score: score[0]! };
     },
     // Each A* step is its own worker call; the caller's per-decoder queue keeps them one at a time.
-    nbest: async (decoder, limit) => {
+    nbest: async (decoder, limit, budgetMs) => {
+      const deadline = performance.now() + budgetMs;
       const entries: NbestEntry[] = [];
       let iterator = pointerOrZero(await callAsync(psNbest, decoder));
-      while (iterator !== 0n && entries.length < limit) {
+      while (iterator !== 0n && entries.length < limit && performance.now() < deadline) {
         const score = [0];
         const transcript = psNbestHyp(iterator, score);
         if (transcript !== null) {

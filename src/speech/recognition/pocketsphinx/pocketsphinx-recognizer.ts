@@ -75,6 +75,8 @@ export interface PocketsphinxRecognizerOptions {
   confidence: ConfidenceCalibration;
   /** N-best paths read to find alternatives when a turn wants more than one. @default 10 */
   nbestPaths: number;
+  /** Longest n-best search after end of speech, ms (it adds to the final's latency). @default 40 */
+  nbestBudgetMs: number;
   /** Decoders created ahead for the next calls (`decoder-pool.ts`); 0 = created when a call's session opens. @default 1 */
   spareDecoders: number;
 }
@@ -95,8 +97,7 @@ export class PocketsphinxRecognizer implements Recognizer {
   readonly sampleRate = SAMPLE_RATE;
   private readonly options: Readonly<PocketsphinxRecognizerOptions>;
   private initialising: Promise<void> | undefined;
-  private ready:
-    { library: PocketsphinxLibrary; args: readonly string[]; vocabulary: ReadonlySet<string> } | undefined;
+  private ready: { pool: DecoderPool; vocabulary: ReadonlySet<string> } | undefined;
   private languageModelPath: string | null = null;
   private readonly sessions = new Set<PocketsphinxSession>();
   private readonly grammars = new Map<string, JsgfGrammar>();
@@ -120,6 +121,7 @@ export class PocketsphinxRecognizer implements Recognizer {
       decoderArguments: [],
       confidence: DEFAULT_CONFIDENCE_CALIBRATION,
       nbestPaths: 10,
+      nbestBudgetMs: 40,
       spareDecoders: 1,
       ...options,
     });
@@ -159,6 +161,12 @@ export class PocketsphinxRecognizer implements Recognizer {
     this.sessions.add(session);
     void session.whenClosed.then(() => this.sessions.delete(session));
     return session;
+  }
+
+  /** Resolves when the spare decoders are created: for benchmarks and readiness checks (not needed to serve). */
+  async sparesReady(): Promise<void> {
+    await this.init();
+    await this.ready?.pool.ready();
   }
 
   async close(): Promise<void> {
@@ -227,6 +235,10 @@ export class PocketsphinxRecognizer implements Recognizer {
       throw err;
     }
     const pool = new DecoderPool(create, Math.max(0, this.options.spareDecoders));
+    if (this.closed) {
+      await trial.free(); // closed while initialising
+      return;
+    }
     pool.seed(trial);
     this.ready = { pool, vocabulary };
     this.options.logger.info(
@@ -260,6 +272,7 @@ export class PocketsphinxRecognizer implements Recognizer {
       maxBatchMs: options.maxBatchMs,
       partialIntervalMs: options.partialIntervalMs,
       nbestPaths: options.nbestPaths,
+      nbestBudgetMs: options.nbestBudgetMs,
       confidence: options.confidence,
     };
     return {

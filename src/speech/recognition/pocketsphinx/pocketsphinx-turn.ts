@@ -15,6 +15,9 @@
  * no speech was heard within `noInputTimeoutMs`.
  *
  * A turn never throws: a failure becomes an `error` event (and the outcome's `error`) followed by `end`.
+ *
+ * Options pocketsphinx has no use for: `hints` and `hintBoost` (the grammar is the vocabulary), `singleUtterance`
+ * (a turn is always one utterance, ended by `endOfSpeech()`).
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../../shared/clock.js';
@@ -58,6 +61,8 @@ export interface TurnSettings {
   readonly partialIntervalMs: number;
   /** N-best paths read for alternatives (A* steps; duplicates and partial paths are skipped). */
   readonly nbestPaths: number;
+  /** Time allowed to the n-best search after the utterance ends: it adds to the final's latency. */
+  readonly nbestBudgetMs: number;
   readonly confidence: ConfidenceCalibration;
 }
 
@@ -179,8 +184,10 @@ export class PocketsphinxTurn extends EventEmitter<RecognitionTurnEvents> implem
           this.wakeFeeder = resolve;
         });
       }
-      const nbestPaths = this.options.maxAlternatives > 1 ? settings.nbestPaths : 0;
-      const result = await decoder.finish(nbestPaths);
+      const result = await decoder.finish({
+        paths: this.options.maxAlternatives > 1 ? settings.nbestPaths : 0,
+        budgetMs: settings.nbestBudgetMs,
+      });
       if (this.isEnded()) {
         return;
       }

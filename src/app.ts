@@ -382,7 +382,7 @@ class AiguilleurApp implements App {
         'conversation ended',
       );
       this.events.emit('conversation-ended', { callId: call.callId, number: call.number, result });
-      await Promise.all([...recognition.values()].map((s) => s?.close()));
+      await Promise.all([...recognition.values()].map((s) => s?.close() ?? Promise.resolve()));
       await timeline?.flush();
     });
   }

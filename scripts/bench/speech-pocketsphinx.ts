@@ -33,6 +33,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     calls: { type: 'string', default: '6' },
+    spares: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'ps-args': { type: 'string', default: '' },
     cmninit: { type: 'string', default: PHONE_CMNINIT },
@@ -85,7 +86,11 @@ const recognizer = createPocketsphinxRecognizer(
     dictionary: DEFAULT_DICTIONARY,
     cmninit: args.cmninit,
   },
-  { decoderArguments: args['ps-args'].split(/\s+/).filter((arg) => arg !== '') },
+  {
+    decoderArguments: args['ps-args'].split(/\s+/).filter((arg) => arg !== ''),
+    // Sized to the burst of calls each condition starts at once, as a deployment sizes it to its arrival bursts.
+    spareDecoders: Number(args.spares ?? args.calls),
+  },
 );
 await recognizer.init();
 
@@ -152,6 +157,8 @@ for (const condition of conditions) {
   const groups: CorpusEntry[][] = Array.from({ length: calls }, () => []);
   corpus.forEach((entry, i) => groups[i % calls]!.push(entry));
   const rendered = groups.map((entries) => renderCall(entries, condition));
+  // Rendering blocked the event loop, so the pool could not refill meanwhile: let it, as it would between calls.
+  await recognizer.sparesReady();
   const sessions = groups.map((_, i) => recognizer.openSession({ callId: `bench-${i}` }));
   loopDelay.reset();
   loopDelay.enable();
@@ -173,6 +180,45 @@ for (const condition of conditions) {
   );
 }
 rows.push(summarise('all', all, [`${((totalCpuMs / totalAudioMs) * 1000).toFixed(0)}`, '']));
+
+// Out-of-grammar speech: the grammar forces the nearest phrase; the confidence heuristic should rank it low.
+const OUT_OF_GRAMMAR = [
+  'the weather is nice today',
+  'i would like a pizza',
+  'hello',
+  'can you hear me',
+  'my internet is broken',
+  'thank you very much',
+  'good morning',
+  'what time is it',
+];
+const oogSession = recognizer.openSession({ callId: 'bench-oog' });
+const oogConfidences: number[] = [];
+let oogNoResult = 0;
+for (const [index, text] of OUT_OF_GRAMMAR.entries()) {
+  const frames = toWideFrames(renderPhoneSpeech(text, { snrDb: 20, seed: index + 1 }));
+  let endOfSpeech = (): void => undefined;
+  const turn = oogSession.startTurn(new FrameFeed(frames, { onDrained: () => endOfSpeech() }), {
+    ...DEFAULT_RECOGNITION_TURN_OPTIONS,
+    language: 'en',
+    grammar,
+  });
+  endOfSpeech = () => turn.endOfSpeech();
+  const outcome = await turn.outcome;
+  const confidence = outcome.final?.alternatives[0]?.confidence;
+  if (confidence === undefined) {
+    oogNoResult++;
+  } else {
+    oogConfidences.push(confidence);
+  }
+}
+await oogSession.close();
+const inGrammarConfidences = all.flatMap((record) =>
+  record.outcome.final !== null &&
+  record.outcome.final.alternatives[0]!.transcript === normalizePhrase(record.entry.text)
+    ? [record.outcome.final.alternatives[0]!.confidence]
+    : [],
+);
 await recognizer.close();
 
 function snrLabel(snrDb: number): string {
@@ -185,11 +231,13 @@ function summarise(label: string, records: TurnRecord[], extra: string[]): strin
   const intentOk = records.filter((record) => intentOf.get(best(record)) === record.entry.intent).length;
   const first = records.filter((record) => record.firstTurn);
   const firstOk = first.filter((record) => intentOf.get(best(record)) === record.entry.intent).length;
-  const latencies = records.flatMap((record) =>
-    record.outcome.final?.latencyMs === null || record.outcome.final === null
-      ? []
-      : [record.outcome.final.latencyMs],
-  );
+  const latencyOf = (list: TurnRecord[]): number[] =>
+    list.flatMap((record) =>
+      record.outcome.final === null || record.outcome.final.latencyMs === null
+        ? []
+        : [record.outcome.final.latencyMs],
+    );
+  const latencies = latencyOf(records);
   const pct = (n: number, d: number): string => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
   return [
     label,
@@ -200,6 +248,7 @@ function summarise(label: string, records: TurnRecord[], extra: string[]): strin
     String(records.filter((record) => record.outcome.reason !== 'final').length),
     percentile(latencies, 50).toFixed(0),
     percentile(latencies, 99).toFixed(0),
+    percentile(latencyOf(first), 99).toFixed(0),
     ...extra,
   ];
 }
@@ -213,6 +262,7 @@ const header = [
   'no result',
   'lat p50 ms',
   'lat p99 ms',
+  '1st-turn lat p99',
   'CPU ms/s',
   'loop p99 ms',
 ];
@@ -228,4 +278,10 @@ for (const row of rows) {
 process.stdout.write(
   '\nphrase: best transcript equals the spoken phrase; intent: it is a phrase of the spoken intent; CPU: process CPU ' +
     '(all threads) per second of audio; latency: endOfSpeech() → final.\n',
+);
+process.stdout.write(
+  `confidence: right in-grammar results median ${percentile(inGrammarConfidences, 50).toFixed(2)} ` +
+    `(p10 ${percentile(inGrammarConfidences, 10).toFixed(2)}); out-of-grammar speech (${OUT_OF_GRAMMAR.length}, ` +
+    `en-us 20 dB): ${oogNoResult} without result, forced matches median ${percentile(oogConfidences, 50).toFixed(2)} ` +
+    `(max ${Math.max(...oogConfidences, 0).toFixed(2)})\n`,
 );

@@ -27,6 +27,7 @@ import type { CallControl } from './sip/call/sip-app-types.js';
 import { LiveCallPort } from './conversation/live/live-call-port.js';
 import type { ListenResult } from './conversation/listen-turn.js';
 import { FlowRegistry } from './conversation/flow/flow-registry.js';
+import type { LoadedFlow } from './conversation/flow/flow-types.js';
 import { runFlow, type FlowRunResult } from './conversation/runtime/flow-runtime.js';
 import type { ChainSession } from './speech/recognition/recognizer-chain.js';
 import { startSpeechRecognizers, type SpeechRecognizers } from './speech/recognition/speech-recognizers.js';
@@ -74,6 +75,7 @@ class AiguilleurApp implements App {
   private media: CallMediaEngine | undefined;
   private speech: SpeechRecognizers | undefined;
   private flows: FlowRegistry | undefined;
+  private synthesizer: CachingTtsProvider | undefined;
   private redis: Redis | undefined;
   private privateRedis: PrivateRedisServer | undefined;
   readonly events = new EventEmitter<AppEvents>();
@@ -181,6 +183,37 @@ class AiguilleurApp implements App {
     this.sipApp?.drain();
   }
 
+  /**
+   * Synthesizes a flow's static prompts (no `{{variable}}`) into the TTS cache right after it loads, so no caller
+   * waits for a synthesis of a fixed sentence (turn latency: final result → first packet of the next prompt).
+   */
+  private async presynthesize(flow: LoadedFlow, log: Logger): Promise<void> {
+    const synthesizer = this.synthesizer;
+    if (synthesizer === undefined) {
+      return;
+    }
+    const started = performance.now();
+    let count = 0;
+    for (const [language, prompts] of Object.entries(flow.prompts)) {
+      for (const text of Object.values(prompts ?? {})) {
+        if (text.includes('{{') || text.trim() === '') {
+          continue;
+        }
+        try {
+          await synthesizer.synthesize(text, { language });
+          count++;
+        } catch (err) {
+          log.warn({ err, flow: flow.id, language }, 'prompt pre-synthesis failed');
+          return;
+        }
+      }
+    }
+    log.info(
+      { flow: flow.id, prompts: count, ms: Math.round(performance.now() - started) },
+      'flow prompts synthesized',
+    );
+  }
+
   async reloadFlows(): Promise<void> {
     await this.flows?.reload();
   }
@@ -189,40 +222,42 @@ class AiguilleurApp implements App {
   private async startConversations(): Promise<void> {
     const { config, logger } = this;
     const log = logger.child({ component: 'conversation' });
-    this.speech = await startSpeechRecognizers(config, logger, {
-      workDirectory: join(resolve(config.dataDir), 'speech'),
-    });
     const needsFlows = Object.values(config.numbers).some(
       (n) => (n.flow ?? config.flows.default) !== KEYPAD_ECHO_FLOW,
     );
-    if (needsFlows) {
-      this.flows = new FlowRegistry({
-        directory: resolve(config.flows.directory ?? join(packageRoot(), 'flows')),
-        groups: config.groups,
-        variables: config.flows.variables,
-        watch: config.flows.watch,
-      });
-      this.flows.on('loaded', (r) =>
-        log.info(
-          { flow: r.flowId, version: r.flow.version, previous: r.previousVersion, trigger: r.trigger },
-          'flow loaded',
-        ),
-      );
-      this.flows.on('rejected', (r) =>
-        log.error(
-          {
-            flow: r.flowId,
-            kept: r.keptVersion,
-            trigger: r.trigger,
-            problems: r.problems.map(
-              (p) => `${p.file}:${p.line ?? '-'}:${p.column ?? '-'} ${p.statePath ?? ''} ${p.message}`,
-            ),
-          },
-          'flow rejected',
-        ),
-      );
-      await this.flows.start();
+    if (!needsFlows) {
+      return; // only media test lines: no recognizer, flow or store to start
     }
+    this.speech = await startSpeechRecognizers(config, logger, {
+      workDirectory: join(resolve(config.dataDir), 'speech'),
+    });
+    this.flows = new FlowRegistry({
+      directory: resolve(config.flows.directory ?? join(packageRoot(), 'flows')),
+      groups: config.groups,
+      variables: config.flows.variables,
+      watch: config.flows.watch,
+    });
+    this.flows.on('loaded', (r) => {
+      log.info(
+        { flow: r.flowId, version: r.flow.version, previous: r.previousVersion, trigger: r.trigger },
+        'flow loaded',
+      );
+      void this.presynthesize(r.flow, log);
+    });
+    this.flows.on('rejected', (r) =>
+      log.error(
+        {
+          flow: r.flowId,
+          kept: r.keptVersion,
+          trigger: r.trigger,
+          problems: r.problems.map(
+            (p) => `${p.file}:${p.line ?? '-'}:${p.column ?? '-'} ${p.statePath ?? ''} ${p.message}`,
+          ),
+        },
+        'flow rejected',
+      ),
+    );
+    await this.flows.start();
     let url = config.redis.url;
     if (url === null) {
       try {
@@ -271,7 +306,11 @@ class AiguilleurApp implements App {
     const log = logger.child({ component: 'media' });
     let synthesizer: CachingTtsProvider | undefined;
     try {
-      synthesizer = new CachingTtsProvider(await EspeakTtsProvider.create({}), {});
+      synthesizer = new CachingTtsProvider(await EspeakTtsProvider.create({}), {
+        directory: join(resolve(config.dataDir), 'tts-cache'),
+        onDiskError: (err) => log.warn({ err }, 'TTS disk cache unavailable'),
+      });
+      this.synthesizer = synthesizer;
     } catch (err) {
       log.warn({ err }, 'no TTS engine: dynamic text cannot be spoken (install espeak-ng)');
     }

@@ -33,9 +33,10 @@ export interface RecognizerChainOptions {
   clock: Clock;
 }
 
-export const DEFAULT_RECOGNIZER_CHAIN_OPTIONS: Readonly<Omit<RecognizerChainOptions, 'clock'>> = Object.freeze({
-  cooldownMs: 30_000,
-});
+export const DEFAULT_RECOGNIZER_CHAIN_OPTIONS: Readonly<Omit<RecognizerChainOptions, 'clock'>> =
+  Object.freeze({
+    cooldownMs: 30_000,
+  });
 
 /** Gives the caller's audio at the rate a provider reads (20 ms frames). */
 export type OpenAudio = (sampleRate: 8000 | 16000) => AsyncIterable<Int16Array>;
@@ -51,7 +52,10 @@ export interface ProviderHealth {
 export class RecognizerChain {
   readonly language: ConversationLanguage;
   private readonly options: RecognizerChainOptions;
-  private readonly health = new Map<RecognizerName, { coolingUntilMs: number; turns: number; failures: number }>();
+  private readonly health = new Map<
+    RecognizerName,
+    { coolingUntilMs: number; turns: number; failures: number }
+  >();
 
   /** `providers`: initialised recognizers serving `language`, in fallback order. */
   constructor(

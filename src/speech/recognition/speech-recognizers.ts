@@ -136,7 +136,10 @@ export async function startSpeechRecognizers(
       if (settings === undefined) {
         return undefined;
       }
-      return chainFor(settings.language, settings.recognizers ?? config.speech.recognizers[settings.language]);
+      return chainFor(
+        settings.language,
+        settings.recognizers ?? config.speech.recognizers[settings.language],
+      );
     },
     chainForLanguage(language) {
       return chainFor(language, config.speech.recognizers[language]);

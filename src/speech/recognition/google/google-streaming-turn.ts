@@ -31,8 +31,9 @@
  * A retired call's failure (after a restart) is logged and otherwise ignored: the live call carries on. Listener
  * errors are swallowed (`safeEmit`): a faulty listener never kills the turn. Transcripts are never logged.
  */
+import { TurnTimers, emitSafely } from '../turn-timers.js';
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../../shared/clock.js';
+import type { Clock } from '../../../shared/clock.js';
 import type {
   FinalResultEvent,
   RecognitionAlternative,
@@ -93,7 +94,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
   private readonly segments: FinalSegment[] = [];
   private speechStarted = false;
   private endOfSpeechAtMs: number | null = null;
-  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly timers: TurnTimers<TimerName>;
   private readonly chunker: GoogleAudioChunker;
   private audioIterator: AsyncIterator<Int16Array> | null = null;
   private audioReleased = false;
@@ -106,6 +107,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
     private readonly settings: GoogleTurnSettings,
   ) {
     super();
+    this.timers = new TurnTimers(settings.clock);
     this.outcome = new Promise((resolve) => {
       this.resolveOutcome = resolve;
     });
@@ -161,7 +163,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       return;
     }
     if (this.options.noInputTimeoutMs > 0) {
-      this.arm('noInput', this.options.noInputTimeoutMs, () => {
+      this.timers.arm('noInput', this.options.noInputTimeoutMs, () => {
         if (this.state === 'listening' && !this.speechStarted) {
           this.finish('no-input', null, null);
         }
@@ -189,7 +191,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       return false;
     }
     this.settings.logger.debug({ call: index }, 'google stream opened');
-    this.arm('restart', this.settings.restartAfterMs, () => this.restart());
+    this.timers.arm('restart', this.settings.restartAfterMs, () => this.restart());
     return true;
   }
 
@@ -272,9 +274,9 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       return;
     }
     this.state = 'finishing';
-    this.cancelTimer('noInput');
-    this.cancelTimer('maxUtterance');
-    this.cancelTimer('restart');
+    this.timers.cancel('noInput');
+    this.timers.cancel('maxUtterance');
+    this.timers.cancel('restart');
     this.sendPendingAudio();
     this.live?.halfClose();
     this.releaseAudio();
@@ -282,7 +284,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       { why, calls: this.calls.length, bytes: this.calls.reduce((sum, c) => sum + c.bytesSent, 0) },
       'google turn finishing',
     );
-    this.arm('final', this.settings.finalTimeoutMs, () => this.onFinalTimeout());
+    this.timers.arm('final', this.settings.finalTimeoutMs, () => this.onFinalTimeout());
     this.concludeIfDone();
   }
 
@@ -365,9 +367,11 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       return;
     }
     this.speechStarted = true;
-    this.cancelTimer('noInput');
+    this.timers.cancel('noInput');
     if (this.state === 'listening' && this.options.maxUtteranceMs > 0) {
-      this.arm('maxUtterance', this.options.maxUtteranceMs, () => this.beginFinishing('max-utterance'));
+      this.timers.arm('maxUtterance', this.options.maxUtteranceMs, () =>
+        this.beginFinishing('max-utterance'),
+      );
     }
     this.safeEmit('speechStart', { atMs: this.settings.clock.now() });
   }
@@ -431,10 +435,7 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
       return;
     }
     this.state = 'ended';
-    for (const timer of this.timers.values()) {
-      timer.cancel();
-    }
-    this.timers.clear();
+    this.timers.cancelAll();
     for (const call of this.calls) {
       call.cancel();
     }
@@ -470,32 +471,11 @@ export class GoogleStreamingTurn extends EventEmitter<RecognitionTurnEvents> imp
     this.resolveOutcome({ reason, final, error, provider: this.provider });
   }
 
-  private arm(name: TimerName, ms: number, fn: () => void): void {
-    this.timers.get(name)?.cancel();
-    this.timers.set(
-      name,
-      this.settings.clock.setTimeout(() => {
-        this.timers.delete(name);
-        fn();
-      }, ms),
-    );
-  }
-
-  private cancelTimer(name: TimerName): void {
-    this.timers.get(name)?.cancel();
-    this.timers.delete(name);
-  }
-
   /** A listener error never kills the turn; an `error` with no listener is not thrown either. */
   private safeEmit<K extends keyof RecognitionTurnEvents>(event: K, ...args: RecognitionTurnEvents[K]): void {
-    if (event === 'error' && this.listenerCount('error') === 0) {
-      return;
-    }
-    try {
-      (this.emit as (e: K, ...a: RecognitionTurnEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.settings.logger.warn({ event, err }, 'recognition listener failed');
-    }
+    emitSafely<RecognitionTurnEvents, K>(this, event, args, (e, err) =>
+      this.settings.logger.warn({ event: e, err }, 'recognition listener failed'),
+    );
   }
 }
 

@@ -19,6 +19,7 @@
  * Options pocketsphinx has no use for: `hints` and `hintBoost` (the grammar is the vocabulary), `singleUtterance`
  * (a turn is always one utterance, ended by `endOfSpeech()`).
  */
+import { emitSafely } from '../turn-timers.js';
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../../shared/clock.js';
 import type {
@@ -350,11 +351,9 @@ export class PocketsphinxTurn extends EventEmitter<RecognitionTurnEvents> implem
 
   /** A listener that throws is logged; it never breaks the turn. */
   private safeEmit<K extends keyof RecognitionTurnEvents>(event: K, ...args: RecognitionTurnEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: RecognitionTurnEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.context.logger.error({ err, event }, 'pocketsphinx: turn listener threw');
-    }
+    emitSafely<RecognitionTurnEvents, K>(this, event, args, (e, err) =>
+      this.context.logger.error({ err, event: e }, 'pocketsphinx: turn listener threw'),
+    );
   }
 }
 

@@ -30,11 +30,11 @@
  *   - no server for the turn's language: `bad-request`, AIG_ERR_ASR_NOT_CONFIGURED, retryable (another provider
  *     may serve the language).
  */
+import { TurnTimers, emitSafely } from '../turn-timers.js';
 import { EventEmitter } from 'node:events';
 import WebSocket, { type RawData } from 'ws';
 import { AigError } from '../../../errors/aig-error.js';
 import type { ErrorCode } from '../../../errors/error-codes.js';
-import type { TimerHandle } from '../../../shared/clock.js';
 import type {
   FinalResultEvent,
   RecognitionAlternative,
@@ -72,7 +72,7 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
   private socket: WebSocket | null = null;
   private iterator: AsyncIterator<Int16Array> | null = null;
   private audioReleased = false;
-  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly timers: TurnTimers<TimerName>;
   /** Frames read but not yet sent (less than one batch). */
   private batch: Int16Array[] = [];
   private batchSamples = 0;
@@ -100,6 +100,7 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
   ) {
     super();
     this.settings = settings;
+    this.timers = new TurnTimers(settings.clock);
     this.audio = audio;
     this.options = options;
     this.serverName = settings.url === null ? '(none)' : redactServerUrl(settings.url);
@@ -155,9 +156,9 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
     this.startedAt = this.now();
     this.setState('connecting');
     if (!this.eofRequested) {
-      this.startTimer('noInput', this.options.noInputTimeoutMs, () => this.onNoInput());
+      this.timers.arm('noInput', this.options.noInputTimeoutMs, () => this.onNoInput());
     }
-    this.startTimer('connect', this.settings.connectTimeoutMs, () =>
+    this.timers.arm('connect', this.settings.connectTimeoutMs, () =>
       this.fail(
         'unavailable',
         'AIG_ERR_ASR_UNAVAILABLE',
@@ -244,7 +245,7 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
     if (this.turnState !== 'connecting') {
       return;
     }
-    this.cancelTimer('connect');
+    this.timers.cancel('connect');
     this.connectedAt = this.now();
     this.setState('streaming');
     this.socket!.send(
@@ -270,8 +271,8 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
     }
     this.eofRequested = true;
     this.endOfSpeechAt = endOfSpeechAt;
-    this.cancelTimer('noInput');
-    this.cancelTimer('maxUtterance');
+    this.timers.cancel('noInput');
+    this.timers.cancel('maxUtterance');
     this.releaseAudio();
     this.flushBatch();
     if (this.turnState === 'streaming') {
@@ -284,7 +285,7 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
     this.eofSent = true;
     this.eofAnswerIndex = this.binaryMessagesSent;
     this.setState('finishing');
-    this.startTimer('final', this.settings.finalTimeoutMs, () => this.onFinalTimeout());
+    this.timers.arm('final', this.settings.finalTimeoutMs, () => this.onFinalTimeout());
   }
 
   private onAnswer(data: RawData, isBinary: boolean): void {
@@ -358,9 +359,9 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
       return;
     }
     this.speechStarted = true;
-    this.cancelTimer('noInput');
+    this.timers.cancel('noInput');
     if (!this.eofRequested) {
-      this.startTimer('maxUtterance', this.options.maxUtteranceMs, () => this.requestEof(null));
+      this.timers.arm('maxUtterance', this.options.maxUtteranceMs, () => this.requestEof(null));
     }
     this.safeEmit('speechStart', { atMs: this.now() });
   }
@@ -449,10 +450,7 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
       return;
     }
     this.setState('ended');
-    for (const timer of this.timers.values()) {
-      timer.cancel();
-    }
-    this.timers.clear();
+    this.timers.cancelAll();
     this.releaseAudio();
     this.closeSocket(reason);
     const atMs = this.now();
@@ -516,33 +514,15 @@ export class WebsocketRecognitionTurn extends EventEmitter<RecognitionTurnEvents
     );
   }
 
-  private startTimer(name: TimerName, ms: number, fn: () => void): void {
-    this.cancelTimer(name);
-    this.timers.set(
-      name,
-      this.settings.clock.setTimeout(() => {
-        this.timers.delete(name);
-        fn();
-      }, ms),
-    );
-  }
-
-  private cancelTimer(name: TimerName): void {
-    this.timers.get(name)?.cancel();
-    this.timers.delete(name);
-  }
-
   /** A listener error never kills the turn. */
   private safeEmit<K extends keyof RecognitionTurnEvents>(event: K, ...args: RecognitionTurnEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: RecognitionTurnEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
+    emitSafely<RecognitionTurnEvents, K>(this, event, args, (e, err) =>
       // The error's name only: its message could quote a transcript.
       this.settings.logger?.warn(
-        { callId: this.settings.callId, event, error: err instanceof Error ? err.name : typeof err },
+        { callId: this.settings.callId, event: e, error: err instanceof Error ? err.name : typeof err },
         'recognition turn listener failed',
-      );
-    }
+      ),
+    );
   }
 
   private now(): number {

@@ -166,7 +166,7 @@ export class EspeakTtsProvider implements TtsProvider {
     );
     try {
       const audio = readWav(wav);
-      return toTelephonyPcm(audio.samples, audio.sampleRate);
+      return trimLeadingSilence(toTelephonyPcm(audio.samples, audio.sampleRate));
     } catch (err) {
       throw new AigError(
         'AIG_ERR_TTS_FAILED',
@@ -251,4 +251,17 @@ export class EspeakTtsProvider implements TtsProvider {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * espeak-ng starts some sentences with up to ~40 ms of digital silence: two silent RTP packets before the caller
+ * hears the answer (measured by `bench:turns`). Cut it, keeping 5 ms before the first audible sample.
+ */
+export function trimLeadingSilence(pcm: Int16Array, threshold = 64): Int16Array {
+  let first = 0;
+  while (first < pcm.length && Math.abs(pcm[first]!) < threshold) {
+    first++;
+  }
+  const keep = Math.max(0, first - 40); // 5 ms at 8 kHz
+  return keep === 0 ? pcm : pcm.subarray(keep);
 }

@@ -10,7 +10,13 @@ const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 
 
 /** Every dotted path of a leaf setting (records such as `numbers` count as one leaf). */
 function leafPaths(value: unknown, prefix: string): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || prefix === 'numbers' || prefix === 'groups') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    prefix === 'numbers' ||
+    prefix === 'groups'
+  ) {
     return [prefix];
   }
   return Object.entries(value).flatMap(([key, child]) =>

@@ -138,17 +138,17 @@ describe(
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('English with pocketsphinx: a caller who lost their health insurance card reaches the cards group', async () => {
+    it('English with pocketsphinx: a caller who lost their European health insurance card reaches the cards group', async () => {
       await callExpectingRefer(serve, dir, {
         number: '3647',
-        text: "I've lost my health insurance card",
+        text: 'I lost my European health insurance card',
         voice: 'en-us',
         speakAfterMs: 7000,
         group: 'cards',
-        intent: 'health_card',
+        intent: 'european_card',
       });
       const ended = await serve.waitForLog(
-        (line) => line.msg === 'conversation ended' && line.intent === 'health_card',
+        (line) => line.msg === 'conversation ended' && line.intent === 'european_card',
       );
       assert.equal(ended.outcome, 'transfer');
       assert.equal(ended.target, 'cards');

@@ -184,6 +184,26 @@ describe(
       assert.equal(config?.config?.sampleRateHertz, 8000);
     });
 
+    it('French with Google down mid-call (UNAVAILABLE): the keypad menu takes over, key 1 reaches cards', async () => {
+      google.reset();
+      google.script = (stream) => {
+        stream.fail(14 /* UNAVAILABLE */, 'service unavailable (test)');
+      };
+      await callExpectingRefer(serve, dir, {
+        number: '3648',
+        text: 'je voudrais changer mon adresse',
+        voice: 'fr',
+        speakAfterMs: 7000,
+        keys: '1',
+        group: 'cards',
+        intent: null,
+      });
+      const failed = await serve.waitForLog(
+        (line) => line.msg === 'listen result' && line.kind === 'error' && line.number === '3648',
+      );
+      assert.equal(failed.errorKind, 'unavailable');
+    });
+
     it('French with no recognizer: the keypad menu from the start, key 1 reaches the cards group', async () => {
       await callExpectingRefer(serve, dir, {
         number: '3646',

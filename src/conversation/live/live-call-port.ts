@@ -286,5 +286,25 @@ export function contextHeaderName(key: string): string {
 }
 
 function items(prompts: readonly ResolvedPrompt[], language: ConversationLanguage): PlaybackItem[] {
-  return prompts.map((p) => ({ kind: 'tts', text: p.text, language }));
+  return prompts.flatMap((p) =>
+    (p.static ? [p.text] : speechSegments(p.text)).map((text): PlaybackItem => ({
+      kind: 'tts',
+      text,
+      language,
+    })),
+  );
+}
+
+/**
+ * A prompt with variables (a NIR read back in groups, a date) split after each comma or sentence end. The player
+ * starts a segment as soon as it is synthesized while the next ones are synthesized in parallel, and the leading
+ * segments ("J'ai noté 1") repeat across callers and come from the TTS cache: the caller hears the answer without
+ * waiting for the whole sentence to be synthesized (measured by `bench:turns`). The pauses between segments are the
+ * ones a person reading groups of digits makes.
+ */
+export function speechSegments(text: string): string[] {
+  return text
+    .split(/(?<=[,.;:?!])\s+/)
+    .map((segment) => segment.trim())
+    .filter((segment) => segment !== '');
 }

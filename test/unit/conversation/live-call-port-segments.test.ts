@@ -1,0 +1,34 @@
+// Dynamic prompts are spoken in segments (after commas and sentence ends) so the first one can play from the TTS
+// cache while the others are synthesized.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { contextHeaderName, speechSegments } from '../../../src/conversation/live/live-call-port.js';
+
+describe('speechSegments', () => {
+  it('splits a NIR read-back into its groups and the closing question', () => {
+    assert.deepEqual(speechSegments("J'ai noté 1, 85, 05, 78, 006, 084, clé 91. C'est bien ça ?"), [
+      "J'ai noté 1,",
+      '85,',
+      '05,',
+      '78,',
+      '006,',
+      '084,',
+      'clé 91.',
+      "C'est bien ça ?",
+    ]);
+  });
+  it('keeps a sentence without punctuation whole and drops empty pieces', () => {
+    assert.deepEqual(speechSegments('Votre rendez-vous est le 3 mars'), ['Votre rendez-vous est le 3 mars']);
+    assert.deepEqual(speechSegments('  Bonjour.   '), ['Bonjour.']);
+    assert.deepEqual(speechSegments(''), []);
+  });
+});
+
+describe('contextHeaderName', () => {
+  it('turns context keys into X-Aig- header names', () => {
+    assert.equal(contextHeaderName('intent'), 'X-Aig-Intent');
+    assert.equal(contextHeaderName('nirStatus'), 'X-Aig-Nir-Status');
+    assert.equal(contextHeaderName('callId'), 'X-Aig-Call-Id');
+    assert.equal(contextHeaderName('flow_version'), 'X-Aig-Flow-Version');
+  });
+});

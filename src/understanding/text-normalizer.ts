@@ -13,76 +13,36 @@
  * Pure and synchronous; the same function runs on training phrases and on live utterances.
  */
 import type { ConversationLanguage } from '../config/config-types.js';
+import { NUMBER_WORDS as ENTITY_NUMBER_WORDS } from './entities/number-words.js';
 
 /** What every number, in words or digits, becomes. Not a word of either language. */
 export const NUMBER_TOKEN = 'nb';
 
 /**
- * Number words. "un"/"une"/"one" are left out on purpose: they are mostly articles ("une attestation", "one
- * more thing"), and "neuf" because it also means "new".
+ * Number words: the entity extractor's number vocabulary (`entities/number-words.ts`, the one list of them) without
+ * the words that are mostly something else for an intent — articles ("un", "une", "one", "a": "une attestation"),
+ * "neuf" (also "new"), "oh"/"o" (interjections), and connectors ("et", "and", "double", "triple").
  */
 const NUMBER_WORDS: Readonly<Record<ConversationLanguage, ReadonlySet<string>>> = {
-  fr: new Set([
-    'zero',
-    'deux',
-    'trois',
-    'quatre',
-    'cinq',
-    'six',
-    'sept',
-    'huit',
-    'dix',
-    'onze',
-    'douze',
-    'treize',
-    'quatorze',
-    'quinze',
-    'seize',
-    'vingt',
-    'vingts',
-    'trente',
-    'quarante',
-    'cinquante',
-    'soixante',
-    'septante',
-    'octante',
-    'nonante',
-    'cent',
-    'cents',
-    'mille',
-  ]),
-  en: new Set([
-    'zero',
-    'two',
-    'three',
-    'four',
-    'five',
-    'six',
-    'seven',
-    'eight',
-    'nine',
-    'ten',
-    'eleven',
-    'twelve',
-    'thirteen',
-    'fourteen',
-    'fifteen',
-    'sixteen',
-    'seventeen',
-    'eighteen',
-    'nineteen',
-    'twenty',
-    'thirty',
-    'forty',
-    'fifty',
-    'sixty',
-    'seventy',
-    'eighty',
-    'ninety',
-    'hundred',
-    'thousand',
-  ]),
+  fr: intentNumberWords('fr'),
+  en: intentNumberWords('en'),
 };
+
+function intentNumberWords(language: ConversationLanguage): ReadonlySet<string> {
+  const words = new Set<string>();
+  for (const [word, meaning] of ENTITY_NUMBER_WORDS[language]) {
+    const numeric =
+      meaning.kind !== 'and' &&
+      meaning.kind !== 'repeat' &&
+      meaning.kind !== 'article' &&
+      meaning.kind !== 'oh';
+    const ambiguous = (meaning.kind === 'unit' && meaning.article === true) || word === 'neuf';
+    if (numeric && !ambiguous) {
+      words.add(word);
+    }
+  }
+  return words;
+}
 
 /** French elided words, written without their apostrophe once split: "j'ai" → "j" + "ai" → "je ai". */
 const FRENCH_ELISIONS: Readonly<Record<string, string>> = {

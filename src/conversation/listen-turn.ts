@@ -13,7 +13,7 @@
  *   - a guard timer ends the turn with a `timeout` error if the recognizer never answers after end of speech.
  */
 import type { EndpointerEvent, TurnOptions } from '../media/vad/endpointer-types.js';
-import type { ChainSession, OpenAudio } from '../speech/recognition/recognizer-chain.js';
+import { NO_RECOGNIZER, type ChainSession, type OpenAudio } from '../speech/recognition/recognizer-chain.js';
 import type {
   RecognitionAlternative,
   RecognitionErrorEvent,
@@ -176,16 +176,7 @@ export function listen(
 
   const endOfSpeech = (): void => {
     if (turn === undefined) {
-      finish({
-        kind: 'error',
-        error: {
-          kind: 'unavailable',
-          code: 'AIG_ERR_ASR_UNAVAILABLE',
-          message: 'no speech recognizer is available for this language',
-          retryable: true,
-        },
-        provider: null,
-      });
+      finish({ kind: 'error', error: NO_RECOGNIZER, provider: null });
       return;
     }
     turn.endOfSpeech();

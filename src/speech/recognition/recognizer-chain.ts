@@ -38,6 +38,14 @@ export const DEFAULT_RECOGNIZER_CHAIN_OPTIONS: Readonly<Omit<RecognizerChainOpti
     cooldownMs: 30_000,
   });
 
+/** The error of a turn no provider can serve (none configured for the language, or all cooling down). */
+export const NO_RECOGNIZER: Readonly<Omit<RecognitionErrorEvent, 'atMs'>> = Object.freeze({
+  kind: 'unavailable',
+  code: 'AIG_ERR_ASR_UNAVAILABLE',
+  message: 'no speech recognizer is available for this language',
+  retryable: true,
+});
+
 /** Gives the caller's audio at the rate a provider reads (20 ms frames). */
 export type OpenAudio = (sampleRate: 8000 | 16000) => AsyncIterable<Int16Array>;
 
@@ -169,13 +177,7 @@ class UnavailableTurn extends EventEmitter<RecognitionTurnEvents> implements Rec
     this.outcome = new Promise((resolve) => {
       setImmediate(() => {
         const atMs = clock.now();
-        const error: RecognitionErrorEvent = {
-          kind: 'unavailable',
-          code: 'AIG_ERR_ASR_UNAVAILABLE',
-          message: 'no speech recognizer is available for this language',
-          retryable: true,
-          atMs,
-        };
+        const error: RecognitionErrorEvent = { ...NO_RECOGNIZER, atMs };
         if (this.listenerCount('error') > 0) {
           this.emit('error', error);
         }

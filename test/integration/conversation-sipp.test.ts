@@ -46,7 +46,7 @@ interface ReferCall {
   speakAfterMs: number;
   keys?: string;
   group: string;
-  /** Expected X-Aig-Intent; null when the call is routed by a menu key (no intent qualified). */
+  /** Expected X-Aig-Intent (a POSIX regular expression); null when routed by a menu key (no intent qualified). */
   intent: string | null;
 }
 
@@ -139,16 +139,23 @@ describe(
     });
 
     it('English with pocketsphinx: a caller who lost their European health insurance card reaches the cards group', async () => {
+      // Offline open-question recognition of synthesized speech reads this as the European card or the health card
+      // (both go to `cards`), sometimes with medium confidence: the flow then asks for confirmation, which key 1
+      // (yes) answers. The key is pressed after the speech; when the flow transfers at once it is simply unused.
       await callExpectingRefer(serve, dir, {
         number: '3647',
         text: 'I lost my European health insurance card',
         voice: 'en-us',
         speakAfterMs: 7000,
+        keys: '1',
         group: 'cards',
-        intent: 'european_card',
+        intent: '(european_card|health_card)',
       });
       const ended = await serve.waitForLog(
-        (line) => line.msg === 'conversation ended' && line.intent === 'european_card',
+        (line) =>
+          line.msg === 'conversation ended' &&
+          line.number === '3647' &&
+          (line.intent === 'european_card' || line.intent === 'health_card'),
       );
       assert.equal(ended.outcome, 'transfer');
       assert.equal(ended.target, 'cards');

@@ -138,27 +138,24 @@ describe(
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('English with pocketsphinx: a caller who lost their European health insurance card reaches the cards group', async () => {
-      // Offline open-question recognition of synthesized speech reads this as the European card or the health card
-      // (both go to `cards`), sometimes with medium confidence: the flow then asks for confirmation, which key 1
-      // (yes) answers. The key is pressed after the speech; when the flow transfers at once it is simply unused.
+    it('English with pocketsphinx: "maternity leave" reaches the allowances group', async () => {
+      // Offline open-question recognition of synthesized speech is reliable on short, common wording (see
+      // `npm run bench:open-question`); a medium-confidence reading makes the flow confirm, which key 1 (yes)
+      // answers. The key is pressed after the speech; when the flow transfers at once it is simply unused.
       await callExpectingRefer(serve, dir, {
         number: '3647',
-        text: 'I lost my European health insurance card',
+        text: 'maternity leave',
         voice: 'en-us',
         speakAfterMs: 7000,
         keys: '1',
-        group: 'cards',
-        intent: '(european_card|health_card)',
+        group: 'allowances',
+        intent: 'maternity',
       });
       const ended = await serve.waitForLog(
-        (line) =>
-          line.msg === 'conversation ended' &&
-          line.number === '3647' &&
-          (line.intent === 'european_card' || line.intent === 'health_card'),
+        (line) => line.msg === 'conversation ended' && line.number === '3647' && line.intent === 'maternity',
       );
       assert.equal(ended.outcome, 'transfer');
-      assert.equal(ended.target, 'cards');
+      assert.equal(ended.target, 'allowances');
       const heard = await serve.waitForLog(
         (line) => line.msg === 'listen result' && line.provider === 'pocketsphinx',
       );

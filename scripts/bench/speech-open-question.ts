@@ -93,11 +93,11 @@ await session.close();
 await recognizer.close();
 latencies.sort((a, b) => a - b);
 const pct = (n: number, d: number): string => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
-process.stdout.write(
+console.log(
   `\nutterances ${sample.length} (grammar: ${grammar.length} training phrases)\n` +
     `recognized as speech: ${recognized} (${pct(recognized, sample.length)})\n` +
     `intent accuracy, all utterances: ${pct(correct, sample.length)}\n` +
     `intent accuracy, recognized ones: ${pct(correctWhenRecognized, recognized)}\n` +
     `end of speech → final p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0) ?? '-'} ms, ` +
-    `p99 ${latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]?.toFixed(0) ?? '-'} ms\n`,
+    `p99 ${latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]?.toFixed(0) ?? '-'} ms`,
 );

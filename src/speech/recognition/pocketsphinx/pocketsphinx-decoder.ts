@@ -47,8 +47,7 @@ export class PocketsphinxDecoder {
   private freed: Promise<void> | undefined;
   private utteranceOpen = false;
   private grammarSource: string | null = null;
-  /** Path of the n-gram model loaded in the `lm` search, if any. */
-  private languageModelPath: string | null = null;
+  private languageModelLoaded = false;
   private activeSearch: string | null = null;
 
   private constructor(
@@ -95,18 +94,15 @@ export class PocketsphinxDecoder {
     });
   }
 
-  /** Loads (unless already loaded) and selects an n-gram language model. */
+  /** Loads (once) and selects an n-gram language model for open speech. */
   useLanguageModel(path: string): Promise<void> {
     return this.enqueue(async () => {
       await this.closeUtterance();
-      if (this.languageModelPath !== path) {
-        // Replacing a search frees the old one, which may be the current one: select again right after.
-        this.languageModelPath = null;
-        this.activeSearch = null;
+      if (!this.languageModelLoaded) {
         if (!(await this.library.setLanguageModelSearch(this.handle, LANGUAGE_MODEL_SEARCH, path))) {
           throw new DecoderCallError(`ps_set_lm_file (${path})`);
         }
-        this.languageModelPath = path;
+        this.languageModelLoaded = true;
       }
       this.select(LANGUAGE_MODEL_SEARCH);
     });

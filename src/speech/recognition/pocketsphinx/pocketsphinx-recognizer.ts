@@ -24,9 +24,6 @@
  * async calls; 4 threads unless UV_THREADPOOL_SIZE says more, shared with fs and dns): the event loop only copies
  * audio.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { buildPhraseLanguageModel } from './phrase-language-model.js';
 import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,12 +52,6 @@ import {
   type TurnSearch,
   type TurnSettings,
 } from './pocketsphinx-turn.js';
-
-/**
- * Above this many phrases a turn is an open question: the phrases become a bigram language model
- * (`phrase-language-model.ts`) instead of a JSGF list a caller would have to match word for word.
- */
-export const OPEN_QUESTION_PHRASES = 100;
 
 export interface PocketsphinxRecognizerOptions {
   /** @default systemClock */
@@ -116,7 +107,6 @@ export class PocketsphinxRecognizer implements Recognizer {
   private languageModelPath: string | null = null;
   private readonly sessions = new Set<PocketsphinxSession>();
   private readonly grammars = new Map<string, JsgfGrammar>();
-  private readonly phraseModels = new Map<string, Promise<string>>();
   private readonly reportedUnknownWords = new Set<string>();
   private closed = false;
 
@@ -333,32 +323,8 @@ export class PocketsphinxRecognizer implements Recognizer {
         false,
       );
     }
-    if (grammar.phrases.length > OPEN_QUESTION_PHRASES) {
-      await decoder.useLanguageModel(await this.phraseModelFor(grammar));
-      return { phrases: null };
-    }
     await decoder.useGrammar(grammar.source);
     return { phrases: new Set(grammar.phrases) };
-  }
-
-  /** Writes (once per phrase set) the bigram model of an open question's phrases; returns its path. */
-  private async phraseModelFor(grammar: JsgfGrammar): Promise<string> {
-    const key = createHash('sha256').update(grammar.phrases.join('\n')).digest('hex').slice(0, 16);
-    const path = join(this.options.workDirectory, `aiguilleur-phrases-${key}.arpa`);
-    let pending = this.phraseModels.get(path);
-    if (pending === undefined) {
-      pending = (async () => {
-        const model = buildPhraseLanguageModel(grammar.phrases.map((p) => p.split(' ')));
-        await mkdir(this.options.workDirectory, { recursive: true });
-        const temporary = `${path}.${process.pid}.tmp`;
-        await writeFile(temporary, model.arpa);
-        await rename(temporary, path);
-        return path;
-      })();
-      this.phraseModels.set(path, pending);
-      pending.catch(() => this.phraseModels.delete(path));
-    }
-    return pending;
   }
 
   /** Builds (or reuses) the grammar for these phrases, reporting each unknown word once per process. */

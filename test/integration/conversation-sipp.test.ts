@@ -138,24 +138,21 @@ describe(
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('English with pocketsphinx: "maternity leave" reaches the allowances group', async () => {
-      // Offline open-question recognition of synthesized speech is reliable on short, common wording (see
-      // `npm run bench:open-question`); a medium-confidence reading makes the flow confirm, which key 1 (yes)
-      // answers. The key is pressed after the speech; when the flow transfers at once it is simply unused.
+    it('English with pocketsphinx: a caller who lost their health insurance card reaches the cards group', async () => {
       await callExpectingRefer(serve, dir, {
         number: '3647',
-        text: 'maternity leave',
+        text: "I've lost my health insurance card",
         voice: 'en-us',
         speakAfterMs: 7000,
-        keys: '1',
-        group: 'allowances',
-        intent: 'maternity',
+        group: 'cards',
+        intent: 'health_card',
       });
       const ended = await serve.waitForLog(
-        (line) => line.msg === 'conversation ended' && line.number === '3647' && line.intent === 'maternity',
+        (line) =>
+          line.msg === 'conversation ended' && line.number === '3647' && line.intent === 'health_card',
       );
       assert.equal(ended.outcome, 'transfer');
-      assert.equal(ended.target, 'allowances');
+      assert.equal(ended.target, 'cards');
       const heard = await serve.waitForLog(
         (line) => line.msg === 'listen result' && line.provider === 'pocketsphinx',
       );

@@ -1,9 +1,10 @@
 /**
- * The ops HTTP server (fastify). For now: liveness and readiness probes, used by the Dockerfile HEALTHCHECK,
- * load balancers and orchestration. Later issues add the ops API, dashboard and metrics here.
+ * The ops HTTP server (fastify): liveness and readiness probes (Dockerfile HEALTHCHECK, load balancers,
+ * orchestration) and the routing ops API (`routing-routes.ts`).
  */
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
+import { routingRoutes, type OpsRoutingApi } from './routing-routes.js';
 
 export interface HealthSnapshot {
   /** false while draining: load balancers should stop sending calls. */
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   version: string;
   health(): HealthSnapshot;
   logger: Logger;
+  /** Routing ops API (`/api/...`) and the bearer token of its protected routes; absent = not served. */
+  routing?: { api: OpsRoutingApi; token: string };
 }
 
 export interface RunningHttpServer {
@@ -48,6 +51,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const h = options.health();
     return reply.code(h.accepting ? 200 : 503).send({ ready: h.accepting, activeCalls: h.activeCalls });
   });
+  if (options.routing !== undefined) {
+    await server.register(routingRoutes(options.routing.api, options.routing.token));
+  }
   await server.listen({ host: options.host, port: options.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

@@ -318,8 +318,36 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    routing: z
+      .object({
+        groupsFile: z.string().min(1).nullable().default(null),
+        watch: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    callbacks: z
+      .object({
+        enabled: z.boolean().default(true),
+        gateway: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }).default('sip:127.0.0.1:5080'),
+        callerId: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }).default('sip:3646@127.0.0.1'),
+        concurrency: z.number().int().min(1).max(1000).default(4),
+        queue: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aiguilleur-callbacks'),
+      })
+      .strict()
+      .default({}),
+    records: z
+      .object({
+        file: z.string().min(1).nullable().default(null),
+        streamMaxLength: z.number().int().min(1000).default(1_000_000),
+      })
+      .strict()
+      .default({}),
     http: z
-      .object({ host: host.default('127.0.0.1'), port: port.default(3000) })
+      .object({
+        host: host.default('127.0.0.1'),
+        port: port.default(3000),
+        apiToken: z.string().min(16, { message: 'must be at least 16 characters' }).nullable().default(null),
+      })
       .strict()
       .default({}),
     redis: z

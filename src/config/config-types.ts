@@ -255,6 +255,38 @@ export interface HttpConfig {
   readonly host: string;
   /** Ops API port. 0 = any free port. @default 3000 */
   readonly port: number;
+  /**
+   * Bearer token of the API's write endpoints (staffing). null = generated at first start and kept in
+   * `<dataDir>/api-token` (mode 0600). @default null
+   */
+  readonly apiToken: string | null;
+}
+
+export interface RoutingSettings {
+  /** The groups file (groups, hours, rules, priority, callbacks). null = `config/groups.yaml` of the installation. @default null */
+  readonly groupsFile: string | null;
+  /** Reload it when it changes (an invalid file never replaces a good one). @default true */
+  readonly watch: boolean;
+}
+
+export interface CallbacksConfig {
+  /** Book and dial callbacks. @default true */
+  readonly enabled: boolean;
+  /** Where outbound calls to citizens are sent (carrier gateway / SBC): a bare number n becomes `sip:n@<host:port>`. @default 'sip:127.0.0.1:5080' */
+  readonly gateway: string;
+  /** Our identity in the From of callbacks. @default 'sip:3646@127.0.0.1' */
+  readonly callerId: string;
+  /** Callbacks dialled at once by this process. @default 4 */
+  readonly concurrency: number;
+  /** BullMQ queue name (several IVR processes share it). @default 'aiguilleur-callbacks' */
+  readonly queue: string;
+}
+
+export interface RecordsConfig {
+  /** Append-only JSONL file of call records. null = `<dataDir>/call-records.jsonl`. @default null */
+  readonly file: string | null;
+  /** Approximate cap of the Redis stream of call records. @default 1000000 */
+  readonly streamMaxLength: number;
 }
 
 export interface RedisConfig {
@@ -286,6 +318,9 @@ export interface AiguilleurConfig {
    */
   readonly groups: Readonly<Record<string, AgentGroupConfig>>;
   readonly flows: FlowsConfig;
+  readonly routing: RoutingSettings;
+  readonly callbacks: CallbacksConfig;
+  readonly records: RecordsConfig;
   readonly http: HttpConfig;
   readonly redis: RedisConfig;
   readonly log: LogConfig;

@@ -10,17 +10,30 @@ import { AigError } from '../errors/aig-error.js';
 import type { AiguilleurConfig } from './config-types.js';
 
 export const WIRE_SECRET_FILE = 'wire-secret';
+export const API_TOKEN_FILE = 'api-token';
 
 export async function resolveWireSecret(config: Pick<AiguilleurConfig, 'sip' | 'dataDir'>): Promise<string> {
-  if (config.sip.wire.secret !== null) {
-    return config.sip.wire.secret;
+  return resolveGeneratedSecret(config.dataDir, WIRE_SECRET_FILE, config.sip.wire.secret);
+}
+
+/**
+ * A configured secret, or the one kept in `<dataDir>/<fileName>`, generated (32 random bytes, hex) at first use.
+ * Shared by the wire secret and the API token.
+ */
+export async function resolveGeneratedSecret(
+  dataDir: string,
+  fileName: string,
+  configured: string | null,
+): Promise<string> {
+  if (configured !== null) {
+    return configured;
   }
-  const path = join(config.dataDir, WIRE_SECRET_FILE);
+  const path = join(dataDir, fileName);
   const existing = await readSecretFile(path);
   if (existing !== undefined) {
     return existing;
   }
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('hex');
   try {
     // 'wx' fails if another process created the file meanwhile; its secret then wins so both agree.
@@ -35,6 +48,11 @@ export async function resolveWireSecret(config: Pick<AiguilleurConfig, 'sip' | '
     }
     throw new AigError('AIG_ERR_CONFIG_READ', `${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The API's bearer token: `http.apiToken`, or the one generated in `<dataDir>/api-token`. */
+export function resolveApiToken(config: Pick<AiguilleurConfig, 'http' | 'dataDir'>): Promise<string> {
+  return resolveGeneratedSecret(config.dataDir, API_TOKEN_FILE, config.http.apiToken);
 }
 
 async function readSecretFile(path: string): Promise<string | undefined> {

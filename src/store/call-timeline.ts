@@ -9,7 +9,15 @@
  */
 
 export type TimelineEntryType =
-  'state' | 'prompt' | 'recognition' | 'classification' | 'decision' | 'error' | 'note';
+  | 'state'
+  | 'prompt'
+  | 'recognition'
+  | 'classification'
+  | 'routing'
+  | 'callback'
+  | 'decision'
+  | 'error'
+  | 'note';
 
 export interface TimelineEntry {
   /** Wall-clock time, ms since the epoch. */

@@ -176,8 +176,8 @@ async function runDialog(
     },
     transfer: ({ target }) =>
       dialog.failingTransfers === 'all' || dialog.failingTransfers.has(target)
-        ? { status: 'failed', reason: 'simulated: no agent answers' }
-        : { status: 'transferred' },
+        ? { status: 'failed', reason: 'simulated: no agent answers', sipStatus: 486 }
+        : { status: 'transferred', method: 'refer', uri: 'sip:agent@127.0.0.1' },
   });
   const timeline = new MemoryCallTimeline();
   const result = await runFlow(flow, port, {

@@ -166,6 +166,9 @@ class VocabularyChecker {
         this.collectPrompts(src, fields[field], [...inputPath, field], statePath);
       }
     }
+    if (spec.impliedPrompts.length > 0) {
+      this.collectPrompts(src, [...spec.impliedPrompts], inputPath, statePath);
+    }
     const bad = (field: string, message: string): void =>
       this.report([...inputPath, field], statePath, `${src}: ${message}`);
     const literal = (value: unknown): boolean => !(typeof value === 'string' && isTemplated(value));
@@ -174,13 +177,25 @@ class VocabularyChecker {
         const target = fields.target;
         if (typeof target !== 'string') {
           if (target !== undefined) {
-            bad('target', '"target" must be a group id (a string)');
+            bad('target', '"target" must be a group id or a skill (a string)');
           }
         } else if (literal(target) && !this.groups.has(target)) {
           bad(
             'target',
-            `target "${target}" is not a group of the server config (groups: ${[...this.groups].join(', ') || 'none'})`,
+            `target "${target}" is neither a group nor a skill of the routing config (known: ${[...this.groups].join(', ') || 'none'})`,
           );
+        }
+        break;
+      }
+      case 'route':
+      case 'offerCallback': {
+        const field = src === 'route' ? 'skill' : 'group';
+        const value = fields[field];
+        if (value !== undefined && (typeof value !== 'string' || (literal(value) && !this.groups.has(value)))) {
+          bad(field, `"${field}" must be a group or a skill of the routing config (known: ${[...this.groups].join(', ') || 'none'})`);
+        }
+        if (src === 'route' && fields.level !== undefined && fields.level !== 1 && fields.level !== 2) {
+          bad('level', '"level" must be 1 or 2');
         }
         break;
       }

@@ -30,6 +30,8 @@ import type {
 export interface LiveCallPortOptions {
   readonly callId: string;
   readonly number: string;
+  /** The calling number (personal data); null = withheld. @default null */
+  readonly callerNumber?: string | null;
   readonly media: CallMediaSession;
   readonly control: CallControl;
   /** The call's recognition session for a language (created on first use); undefined = none serves it. */
@@ -41,6 +43,7 @@ export interface LiveCallPortOptions {
 export class LiveCallPort implements CallPort {
   readonly callId: string;
   readonly number: string;
+  readonly callerNumber: string | null;
   readonly hungUp: Promise<void>;
   private closed = false;
   private readonly cancelers = new Set<() => void>();
@@ -55,6 +58,7 @@ export class LiveCallPort implements CallPort {
   constructor(private readonly options: LiveCallPortOptions) {
     this.callId = options.callId;
     this.number = options.number;
+    this.callerNumber = options.callerNumber ?? null;
     options.media.on('dtmf', ({ digit }) => {
       if (this.keyConsumers === 0 && this.typeAhead.length < 32) {
         this.typeAhead += digit;
@@ -215,14 +219,17 @@ export class LiveCallPort implements CallPort {
 
   async transfer(request: TransferRequest): Promise<TransferOutcome> {
     this.assertOpen();
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.context)) {
-      headers[contextHeaderName(name)] = value;
-    }
-    const result = await this.options.control.transfer({ uri: request.uri, headers });
+    const result = await this.options.control.transfer({
+      groupId: request.target,
+      uris: request.uris,
+      mode: request.mode,
+      fallbackToBridge: request.fallbackToBridge,
+      timeoutMs: request.timeoutMs,
+      context: request.context,
+    });
     return result.status === 'transferred'
-      ? { status: 'transferred' }
-      : { status: 'failed', reason: result.reason };
+      ? { status: 'transferred', method: result.method, uri: result.uri }
+      : { status: 'failed', reason: result.reason, sipStatus: result.sipStatus };
   }
 
   hangup(): Promise<void> {
@@ -273,16 +280,6 @@ export class LiveCallPort implements CallPort {
       throw new Error(`call ${this.callId} has ended`);
     }
   }
-}
-
-/** `nirStatus` → `X-Aig-Nir-Status`: context keys as header names the agent desktop can read. */
-export function contextHeaderName(key: string): string {
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
-    .filter((w) => w !== '')
-    .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
-  return ['X', 'Aig', ...words].join('-');
 }
 
 function items(prompts: readonly ResolvedPrompt[], language: ConversationLanguage): PlaybackItem[] {

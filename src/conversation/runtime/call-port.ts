@@ -86,22 +86,45 @@ export type CollectDigitsOutcome =
   | { readonly kind: 'speech'; readonly transcript: string }
   | { readonly kind: 'no-input' };
 
+/** What the agent receives with the call (headers on a live call). Personal data only in `nir`, filled only for
+ * groups allowed to receive it. */
+export interface TransferContextData {
+  readonly callId: string;
+  readonly intent: string | null;
+  readonly confidence: number | null;
+  readonly priority: number;
+  readonly priorityReasons: readonly string[];
+  /** Short routing summary (rule, skill/level, group, wait). */
+  readonly reasons: string;
+  readonly language: ConversationLanguage;
+  readonly flowVersion: string;
+  readonly nirStatus: 'valid' | 'invalid' | 'absent';
+  readonly nir: string | null;
+}
+
 export interface TransferRequest {
-  /** Group id from the server config. */
+  /** Agent group id. */
   readonly target: string;
-  /** The group's SIP URI from the config. */
-  readonly uri: string;
-  /** Context passed to the agent (intent, language, verified identifiers — no clear NIR in headers). */
-  readonly context: Readonly<Record<string, string>>;
+  /** The group's SIP URIs, tried in order. */
+  readonly uris: readonly string[];
+  /** `refer`: blind transfer (RFC 3515); `bridge`: B2BUA. */
+  readonly mode: 'refer' | 'bridge';
+  /** A failed REFER is retried as a bridge. */
+  readonly fallbackToBridge: boolean;
+  readonly timeoutMs: number;
+  readonly context: TransferContextData;
 }
 
 export type TransferOutcome =
-  { readonly status: 'transferred' } | { readonly status: 'failed'; readonly reason: string };
+  | { readonly status: 'transferred'; readonly method: 'refer' | 'bridge'; readonly uri: string }
+  | { readonly status: 'failed'; readonly reason: string; readonly sipStatus: number | null };
 
 export interface CallPort {
   readonly callId: string;
   /** Dialled number. */
   readonly number: string;
+  /** The caller's number (personal data: for a callback offer only, never logged); null = withheld. */
+  readonly callerNumber: string | null;
   /** Whether a recognizer can serve this language now (false → the flow should offer the keypad). */
   recognizerAvailable(language: ConversationLanguage): boolean;
   say(request: SayRequest): Promise<SayOutcome>;

@@ -126,6 +126,14 @@ export const FLOW_ACTION_IMPLEMENTATIONS: Readonly<Record<FlowActionName, FlowAc
       typeof event === 'object' && event !== null ? (event as { output?: unknown }).output : undefined;
     return output === undefined ? null : { lookup: output };
   },
+  storeRoute: ({ event }) => {
+    const output = eventOutput(event);
+    return output !== null && output !== undefined && 'decision' in output ? { route: output } : null;
+  },
+  storeCallback: ({ event }) => {
+    const output = eventOutput(event);
+    return output !== null && output !== undefined && 'status' in output ? { callback: output } : null;
+  },
   note: (_scope, { text }, env) => {
     const line = typeof text === 'string' ? text : JSON.stringify(text ?? '');
     env.recorder.defer((state) => env.recorder.note(line, state));

@@ -19,6 +19,7 @@ import type {
   TransferOutcome,
   TransferRequest,
 } from './call-port.js';
+import { findVulnerability, type VulnerabilityKind } from '../../understanding/entities/vulnerability.js';
 import type { ListenResultKind } from './flow-context.js';
 import type { DecisionReason, FlowTimelineRecorder } from './flow-timeline-recorder.js';
 
@@ -35,6 +36,12 @@ export class FlowCallSession {
   /** Last speech transcript (listen or spoken digits). */
   transcript: string | null = null;
   decision: FlowDecision | null = null;
+  /** Turns that gave nothing usable (no-input, no-match, recognizer error, invalid digits): priority policy. */
+  recognitionFailures = 0;
+  /** The first vulnerability the caller declared (kind only: the words are health data). */
+  vulnerability: VulnerabilityKind | null = null;
+  /** A callback booked during the call (`offerCallback`). */
+  callbackId: string | null = null;
   /** A transfer or hangup is in progress on the port: the backstops wait for it rather than race it. */
   decisionInProgress = false;
   private stopped = false;
@@ -90,6 +97,9 @@ export class FlowCallSession {
     this.lastResult = outcome.kind;
     if (outcome.kind === 'speech') {
       this.transcript = outcome.transcript;
+      this.vulnerability ??= findVulnerability(outcome.transcript, request.language)?.kind ?? null;
+    } else if (outcome.kind !== 'dtmf') {
+      this.recognitionFailures += 1;
     }
     this.recorder.listenResult(outcome, request.language, request.grammar);
     return outcome;
@@ -100,6 +110,9 @@ export class FlowCallSession {
     const outcome = await this.port.collectDigits(request);
     this.ensureRunning();
     this.lastResult = outcome.kind === 'keys' ? 'dtmf' : outcome.kind;
+    if (outcome.kind === 'no-input') {
+      this.recognitionFailures += 1;
+    }
     this.recorder.digitsResult(outcome);
     return outcome;
   }

@@ -60,6 +60,10 @@ export interface FlowContext {
   readonly lookup: unknown;
   /** Listen and digit-entry turns so far (a `confirm` with a retry counts two). */
   readonly turns: number;
+  /** The last `route` decision stored by `storeRoute` (see `route-step.ts`). */
+  readonly route: unknown;
+  /** The last `offerCallback` result stored by `storeCallback`; inside the step, what its prompts read. */
+  readonly callback: unknown;
 }
 
 export interface InitialContextOptions {
@@ -85,5 +89,7 @@ export function initialFlowContext(options: InitialContextOptions): FlowContext 
     vars: { ...options.vars },
     lookup: null,
     turns: 0,
+    route: null,
+    callback: null,
   };
 }

@@ -177,6 +177,22 @@ export const FLOW_GUARD_IMPLEMENTATIONS: Readonly<Record<FlowGuardName, FlowGuar
     }
     return isRecord(event) && 'error' in event && oneOf(kind, errorKindOf(event.error));
   },
+  /** On the `route` output (in `onDone`), else `context.route`. */
+  routeIs: ({ context, event }, { decision }) => {
+    const output = eventOutput(event);
+    const route = output !== undefined && output !== null && 'decision' in output ? output : context.route;
+    return isRecord(route) && oneOf(decision, route.decision);
+  },
+  callbackAdvised: ({ context, event }) => {
+    const output = eventOutput(event);
+    const route = output !== undefined && output !== null && 'decision' in output ? output : context.route;
+    return isRecord(route) && route.callbackAdvised === true;
+  },
+  callbackBooked: ({ context, event }) => {
+    const output = eventOutput(event);
+    const callback = output !== undefined && output !== null && 'status' in output ? output : context.callback;
+    return isRecord(callback) && callback.status === 'booked';
+  },
   all: (scope, { guards }, env) =>
     guardList(guards, 'all').every((guard) => evaluateFlowGuard(guard, scope, env)),
   any: (scope, { guards }, env) =>

@@ -44,6 +44,8 @@ import {
 import { runListenStep } from './listen-step.js';
 import { runLookupStep } from './lookup-step.js';
 import { redactScope } from './timeline-redaction.js';
+import { runOfferCallbackStep } from './offer-callback-step.js';
+import { runRouteStep } from './route-step.js';
 import { runTransferStep } from './transfer-step.js';
 
 /** The runtime's own action, added to every invoke's `onDone`/`onError` (not a name flows may use). */
@@ -330,7 +332,9 @@ function buildFlowMachine(flow: LoadedFlow): AnyStateMachine {
     ),
     confirm: step(runConfirmStep),
     lookup: step(runLookupStep),
+    route: step(runRouteStep),
     transfer: step(runTransferStep),
+    offerCallback: step(runOfferCallbackStep),
     hangup: step(async (env, input) => {
       const language = input.scope.context.language;
       const ids = promptIds(input.args.prompts);

@@ -22,12 +22,17 @@ import { isAigError } from '../../errors/aig-error.js';
 import { systemClock, type Clock, type TimerHandle } from '../../shared/clock.js';
 import type { CallTimeline } from '../../store/call-timeline.js';
 import type { LoadedFlow } from '../flow/flow-types.js';
-import type { CallPort } from './call-port.js';
+import type { CallPort, TransferRequest } from './call-port.js';
 import { FlowCallSession, type FlowDecision } from './flow-call-session.js';
 import { initialFlowContext, type FlowContext } from './flow-context.js';
 import { callContext, flowMachine, statePath } from './flow-machine.js';
 import { errorKindOf } from './flow-step-error.js';
-import { DEFAULT_LISTEN_DEFAULTS, type ListenDefaults } from './flow-step-types.js';
+import type { FlowRouting } from './flow-routing.js';
+import {
+  DEFAULT_LISTEN_DEFAULTS,
+  type FlowStepEnvironment,
+  type ListenDefaults,
+} from './flow-step-types.js';
 import { FlowTimelineRecorder, type DecisionReason } from './flow-timeline-recorder.js';
 import type { TranscriptPolicy } from './timeline-redaction.js';
 import { transferContext } from './transfer-step.js';
@@ -40,8 +45,10 @@ export interface FlowLogger {
 }
 
 export interface FlowRunOptions {
-  /** Agent groups by id (server config `groups`): transfer targets and `fallbackTarget` must be here. */
+  /** Static agent groups by id: transfer targets when there is no `routing` (simulator). */
   readonly groups: Readonly<Record<string, AgentGroupConfig>>;
+  /** Routing and callbacks (live calls). @default none: transfers go to `groups` */
+  readonly routing?: FlowRouting;
   /** Language the call starts in (the dialled number's). @default the flow's first language */
   readonly language?: ConversationLanguage;
   /** Values for the flow's variables (server config `flows.variables.<flow id>`). @default {} */
@@ -63,8 +70,12 @@ export interface FlowRunOptions {
 }
 
 export interface FlowRunResult {
-  /** `callback` is reserved for the routing issue's callback offer; no step produces it yet. */
+  /** `callback`: the call ended after a callback was booked. */
   readonly outcome: 'transfer' | 'callback' | 'hangup';
+  /** The callback booked during the call, if any. */
+  readonly callbackId: string | null;
+  /** Turns that gave nothing usable (no-input, no-match, recognizer errors). */
+  readonly recognitionFailures: number;
   /** Group id for a transfer; null for a hangup. */
   readonly target: string | null;
   /** The call's intent at the end (`context.intent`), null when never qualified. */
@@ -89,6 +100,7 @@ export function runFlow(flow: LoadedFlow, port: CallPort, options: FlowRunOption
 }
 
 class FlowRun {
+  private environment: FlowStepEnvironment | undefined;
   private readonly clock: Clock;
   private readonly recorder: FlowTimelineRecorder;
   private readonly session: FlowCallSession;
@@ -139,14 +151,7 @@ class FlowRun {
     }
     this.armDurationTimer(this.flow.settings.maxDurationSeconds * 1000);
     try {
-      const input = callContext(this.lastContext, {
-        flow: this.flow,
-        session: this.session,
-        callId: this.port.callId,
-        groups: this.options.groups,
-        listenDefaults: { ...DEFAULT_LISTEN_DEFAULTS, ...this.options.listenDefaults },
-        fetch: this.options.fetch ?? globalThis.fetch,
-      });
+      const input = callContext(this.lastContext, this.stepEnvironment());
       const actor = createActor(machine, {
         id: this.flow.id,
         input,
@@ -294,33 +299,33 @@ class FlowRun {
       `flow backstop: ${detail}`,
     );
     const target = this.flow.settings.fallbackTarget;
-    const group = Object.hasOwn(this.options.groups, target) ? this.options.groups[target] : undefined;
+    const requests = this.fallbackRequests(target);
     let transferred = false;
-    if (group !== undefined) {
+    if (requests.length === 0) {
+      this.recorder.error({
+        state: this.currentState,
+        message: `fallback group "${target}" is not configured`,
+      });
+    }
+    for (const request of requests) {
       try {
-        const outcome = await this.port.transfer({
-          target,
-          uri: group.uri,
-          context: transferContext(this.lastContext, this.flow, this.port.callId),
-        });
-        transferred = outcome.status === 'transferred';
-        if (!transferred && outcome.status === 'failed') {
-          this.recorder.error({
-            state: this.currentState,
-            message: `fallback transfer failed: ${outcome.reason}`,
-          });
+        const outcome = await this.port.transfer(request);
+        if (outcome.status === 'transferred') {
+          transferred = true;
+          this.options.routing?.handedOver(request.target, this.port.callId);
+          break;
         }
+        this.recorder.error({
+          state: this.currentState,
+          message: `fallback transfer to "${request.target}" failed: ${outcome.reason}`,
+        });
       } catch (err) {
         this.recorder.error({
           state: this.currentState,
           message: `fallback transfer failed: ${describe(err)}`,
         });
+        break;
       }
-    } else {
-      this.recorder.error({
-        state: this.currentState,
-        message: `fallback group "${target}" is not configured`,
-      });
     }
     if (transferred) {
       this.finish({ outcome: 'transfer', target, reason });
@@ -338,6 +343,54 @@ class FlowRun {
     });
   }
 
+  private stepEnvironment(): FlowStepEnvironment {
+    this.environment ??= {
+      flow: this.flow,
+      session: this.session,
+      callId: this.port.callId,
+      groups: this.options.groups,
+      ...(this.options.routing === undefined ? {} : { routing: this.options.routing }),
+      listenDefaults: { ...DEFAULT_LISTEN_DEFAULTS, ...this.options.listenDefaults },
+      fetch: this.options.fetch ?? globalThis.fetch,
+    };
+    return this.environment;
+  }
+
+  /** The fallback group, then its overflow chain (routing), or the static group (simulator). */
+  private fallbackRequests(target: string): TransferRequest[] {
+    const context = (personal: boolean) =>
+      transferContext(this.lastContext, this.stepEnvironment(), null, personal);
+    const routing = this.options.routing;
+    if (routing === undefined) {
+      const group = Object.hasOwn(this.options.groups, target) ? this.options.groups[target] : undefined;
+      return group === undefined
+        ? []
+        : [
+            {
+              target,
+              uris: [group.uri],
+              mode: 'refer',
+              fallbackToBridge: false,
+              timeoutMs: 32_000,
+              context: context(false),
+            },
+          ];
+    }
+    const first = routing.group(target);
+    if (first === null) {
+      return [];
+    }
+    const chain = [first, ...first.overflow.map((id) => routing.group(id)).filter((g) => g !== null)];
+    return chain.map((group) => ({
+      target: group.id,
+      uris: group.uris,
+      mode: group.transfer.mode,
+      fallbackToBridge: group.transfer.fallbackToBridge,
+      timeoutMs: group.transfer.timeoutMs,
+      context: context(group.receivesPersonalData),
+    }));
+  }
+
   private finish(decision: FlowDecision): void {
     if (this.settled) {
       return;
@@ -352,8 +405,11 @@ class FlowRun {
       reason: decision.reason,
       intent,
     });
+    const callbackId = this.session.callbackId;
     const result: FlowRunResult = {
-      outcome: decision.outcome,
+      outcome: callbackId !== null && decision.outcome === 'hangup' ? 'callback' : decision.outcome,
+      callbackId,
+      recognitionFailures: this.session.recognitionFailures,
       target: decision.target,
       intent,
       turns: this.session.turns,

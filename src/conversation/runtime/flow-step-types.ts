@@ -6,6 +6,7 @@
 import type { AgentGroupConfig } from '../../config/config-types.js';
 import type { LoadedFlow } from '../flow/flow-types.js';
 import type { FlowCallSession } from './flow-call-session.js';
+import type { FlowRouting } from './flow-routing.js';
 import type { TemplateScope } from './flow-templates.js';
 
 /** Listen timings used when a state does not give its own. */
@@ -31,7 +32,10 @@ export interface FlowStepEnvironment {
   readonly flow: LoadedFlow;
   readonly session: FlowCallSession;
   readonly callId: string;
+  /** The static group list: transfer targets when there is no routing (simulator). */
   readonly groups: Readonly<Record<string, AgentGroupConfig>>;
+  /** Routing and callbacks (live calls); absent = transfers to the static groups. */
+  readonly routing?: FlowRouting;
   readonly listenDefaults: ListenDefaults;
   /** HTTP client of `lookup`. @default globalThis.fetch */
   readonly fetch: typeof fetch;

@@ -133,6 +133,16 @@ export class FlowTimelineRecorder {
     this.append('decision', { ...data });
   }
 
+  /** A routing decision with its reasons record (rules fired, every group looked at with its load and wait). */
+  routing(data: Record<string, unknown>): void {
+    this.append('routing', data);
+  }
+
+  /** A callback offer's steps and outcome (the number masked, never in clear). */
+  callback(data: Record<string, unknown>): void {
+    this.append('callback', data);
+  }
+
   /** `message` must hold no personal data (error messages of the runtime's own steps do not). */
   error(data: { state: string | null; message: string; errorKind?: string; code?: string }): void {
     this.append('error', { ...data });

@@ -10,6 +10,8 @@ export interface ActorSpec {
   readonly optionalInput: readonly string[];
   /** Input fields holding prompt ids (checked against every language's prompts). */
   readonly promptFields: readonly string[];
+  /** Prompt ids the actor says itself: the flow must have them in every language when it uses the actor. */
+  readonly impliedPrompts: readonly string[];
   /** The state must handle `onError`. */
   readonly requiresOnError: boolean;
   /** `onDone` must route `no-input` and `no-match` (a guard `resultIs` or an unguarded last branch). */
@@ -19,12 +21,18 @@ export interface ActorSpec {
 const actor = (
   requiredInput: readonly string[],
   optionalInput: readonly string[],
-  flags: { onError?: boolean; noInputNoMatch?: boolean; promptFields?: readonly string[] } = {},
+  flags: {
+    onError?: boolean;
+    noInputNoMatch?: boolean;
+    promptFields?: readonly string[];
+    impliedPrompts?: readonly string[];
+  } = {},
 ): ActorSpec =>
   Object.freeze({
     requiredInput,
     optionalInput,
     promptFields: flags.promptFields ?? ['prompts'],
+    impliedPrompts: flags.impliedPrompts ?? [],
     requiresOnError: flags.onError ?? false,
     requiresNoInputNoMatch: flags.noInputNoMatch ?? false,
   });
@@ -43,7 +51,23 @@ export const FLOW_ACTORS = Object.freeze({
   classify: actor(['text'], [], { promptFields: [] }),
   confirm: actor(['prompts'], ['retries'], { onError: true }),
   lookup: actor(['url'], ['method', 'body', 'timeoutMs', 'retries'], { onError: true, promptFields: [] }),
-  transfer: actor(['target'], ['prompts'], { onError: true }),
+  route: actor([], ['skill', 'level'], { onError: true, promptFields: [] }),
+  transfer: actor([], ['target', 'prompts'], { onError: true }),
+  offerCallback: actor([], ['prompts', 'group'], {
+    onError: true,
+    // offer-callback-step.ts CALLBACK_PROMPTS (a test keeps the two lists equal)
+    impliedPrompts: [
+      'callbackNumberConfirm',
+      'callbackNumberAsk',
+      'callbackNumberInvalid',
+      'callbackNumberReadBack',
+      'callbackSlots',
+      'callbackSlotTaken',
+      'callbackBooked',
+      'callbackNoSlot',
+      'callbackDeclined',
+    ],
+  }),
   hangup: actor([], ['prompts']),
 } as const satisfies Record<string, ActorSpec>);
 
@@ -68,6 +92,9 @@ export const FLOW_GUARDS = Object.freeze({
   varSet: { required: ['name'], optional: [] },
   intentNeedsNir: { required: [], optional: [] },
   errorKind: { required: ['kind'], optional: [] },
+  routeIs: { required: ['decision'], optional: [] },
+  callbackAdvised: { required: [], optional: [] },
+  callbackBooked: { required: [], optional: [] },
   all: { required: ['guards'], optional: [] },
   any: { required: ['guards'], optional: [] },
   not: { required: ['guard'], optional: [] },
@@ -87,6 +114,8 @@ export const FLOW_ACTIONS = Object.freeze({
   storeDigits: { required: [], optional: [] },
   storeNir: { required: [], optional: [] },
   storeLookup: { required: [], optional: [] },
+  storeRoute: { required: [], optional: [] },
+  storeCallback: { required: [], optional: [] },
   note: { required: ['text'], optional: [] },
 } as const satisfies Record<string, { required: readonly string[]; optional: readonly string[] }>);
 
@@ -108,4 +137,6 @@ export const FLOW_CONTEXT_FIELDS = Object.freeze([
   'vars',
   'lookup',
   'turns',
+  'route',
+  'callback',
 ] as const);

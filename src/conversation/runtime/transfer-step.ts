@@ -1,49 +1,57 @@
 /**
- * The `transfer` step: say the state's prompts (no barge-in: the caller must hear where they are going), then
- * hand the call to an agent group by id. The group's SIP URI comes from the server config (`groups`); the routing
- * issue will put its own decision behind the same id. The agent side receives the call's context — intent,
- * language, flow version, whether a valid NIR was captured — but never the NIR itself nor what the caller said.
+ * The `transfer` step: say the state's prompts (no barge-in: the caller must hear where they are going), then hand
+ * the call to an agent group. With routing (live calls): `target` names a skill or a group id, or is omitted to use
+ * the decision `route` stored in `context.route`; the chosen group is tried, then its fallbacks (other eligible
+ * groups, then the overflow chain) until one takes the call. Each group says how (`refer` or `bridge`, see
+ * `GroupTransferPolicy`). Without routing (the simulator), `target` is a group id of the static list.
+ *
+ * The agent side receives the call's context (intent, confidence, priority and why, routing summary, language, flow
+ * version, NIR status) — the NIR itself only for a group configured to receive personal data, what the caller said
+ * never. A step failure (`no-agent`: nobody can take the call now; `transfer-failed`: every group refused) leaves
+ * the caller with the flow, whose `onError` offers a callback or says the opening hours.
  */
 import type { AgentGroupConfig } from '../../config/config-types.js';
-import type { LoadedFlow } from '../flow/flow-types.js';
+import type { AgentGroup } from '../../routing/routing-types.js';
+import type { TransferContextData, TransferRequest } from './call-port.js';
 import type { FlowContext } from './flow-context.js';
 import { promptIds, resolvePrompts } from './flow-prompts.js';
-import { requiredStringArg } from './flow-step-args.js';
+import { stringArg } from './flow-step-args.js';
 import { FlowStepError } from './flow-step-error.js';
 import type { FlowStepEnvironment, FlowStepInput } from './flow-step-types.js';
+import { decideRoute, requireRouting, type FlowRouteSummary } from './route-step.js';
 
 export interface TransferStepOutput {
   readonly status: 'transferred';
+  readonly group: string;
+  readonly method: 'refer' | 'bridge';
 }
 
-/** What travels with the call to the agent (SIP headers on a live call): no personal data. */
+/** Blind transfers without routing wait this long for the final NOTIFY, ms (64·T1). */
+const STATIC_TRANSFER_TIMEOUT_MS = 32_000;
+
+/** What travels with the call to the agent: no transcript, the NIR only where allowed. */
 export function transferContext(
   context: FlowContext,
-  flow: LoadedFlow,
-  callId: string,
-): Record<string, string> {
+  env: FlowStepEnvironment,
+  route: Pick<FlowRouteSummary, 'priority' | 'priorityReasons' | 'reasons'> | null,
+  personalData: boolean,
+): TransferContextData {
   const intent = context.intent ?? context.lastQualifiedIntent;
-  const transferred: Record<string, string> = {
-    callId,
-    flow: flow.id,
-    flowVersion: flow.version,
+  return {
+    callId: env.callId,
+    intent,
+    confidence: context.confidence,
+    priority: route?.priority ?? 0,
+    priorityReasons: route?.priorityReasons ?? [],
+    reasons: route?.reasons ?? 'static',
     language: context.language,
+    flowVersion: `${env.flow.id}@${env.flow.version}`,
     nirStatus: context.nir === null ? 'absent' : context.nir.valid ? 'valid' : 'invalid',
+    nir: personalData && context.nir?.valid === true ? context.nir.value : null,
   };
-  if (intent !== null) {
-    transferred.intent = intent;
-  }
-  if (context.confidence !== null) {
-    transferred.confidence = context.confidence.toFixed(2);
-  }
-  if (context.lastQualifiedIntent !== null) {
-    transferred.qualifiedIntent = context.lastQualifiedIntent;
-  }
-  return transferred;
 }
 
-/** The group's config, or a `no-group` step error. */
-function agentGroup(groups: Readonly<Record<string, AgentGroupConfig>>, target: string): AgentGroupConfig {
+function staticGroup(groups: Readonly<Record<string, AgentGroupConfig>>, target: string): AgentGroupConfig {
   const group = Object.hasOwn(groups, target) ? groups[target] : undefined;
   if (group === undefined) {
     throw new FlowStepError(
@@ -55,13 +63,23 @@ function agentGroup(groups: Readonly<Record<string, AgentGroupConfig>>, target: 
   return group;
 }
 
-export async function runTransferStep(
-  env: FlowStepEnvironment,
-  input: FlowStepInput,
-): Promise<TransferStepOutput> {
+function requestFor(group: AgentGroup, context: TransferContextData): TransferRequest {
+  return {
+    target: group.id,
+    uris: group.uris,
+    mode: group.transfer.mode,
+    fallbackToBridge: group.transfer.fallbackToBridge,
+    timeoutMs: group.transfer.timeoutMs,
+    context,
+  };
+}
+
+function isRouteSummary(value: unknown): value is FlowRouteSummary {
+  return typeof value === 'object' && value !== null && 'decision' in value && 'fallbacks' in value;
+}
+
+async function sayPrompts(env: FlowStepEnvironment, input: FlowStepInput): Promise<void> {
   const { args, scope } = input;
-  const target = requiredStringArg(args, 'target');
-  const group = agentGroup(env.groups, target);
   const prompts = resolvePrompts(
     env.flow,
     scope.context.language,
@@ -73,13 +91,68 @@ export async function runTransferStep(
   if (prompts.length > 0) {
     await env.session.say({ prompts, language: scope.context.language, bargeIn: false });
   }
-  const outcome = await env.session.transfer({
-    target,
-    uri: group.uri,
-    context: transferContext(scope.context, env.flow, env.callId),
-  });
-  if (outcome.status === 'failed') {
-    throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'transfer-failed', `to "${target}": ${outcome.reason}`);
+}
+
+export async function runTransferStep(
+  env: FlowStepEnvironment,
+  input: FlowStepInput,
+): Promise<TransferStepOutput> {
+  const { args, scope } = input;
+  const context = scope.context;
+  const target = stringArg(args, 'target');
+  if (env.routing === undefined) {
+    const routed = isRouteSummary(context.route) ? context.route.group : null;
+    const name = target ?? routed;
+    if (name === null) {
+      throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'no-group', 'no target and no route decision');
+    }
+    const group = staticGroup(env.groups, name);
+    await sayPrompts(env, input);
+    const outcome = await env.session.transfer({
+      target: name,
+      uris: [group.uri],
+      mode: 'refer',
+      fallbackToBridge: false,
+      timeoutMs: STATIC_TRANSFER_TIMEOUT_MS,
+      context: transferContext(context, env, null, false),
+    });
+    if (outcome.status === 'failed') {
+      throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'transfer-failed', `to "${name}": ${outcome.reason}`);
+    }
+    return { status: 'transferred', group: name, method: outcome.method };
   }
-  return { status: 'transferred' };
+
+  const routing = requireRouting(env);
+  let summary: FlowRouteSummary;
+  const stored = context.route;
+  if (target === null && isRouteSummary(stored)) {
+    summary = stored;
+  } else {
+    summary = (await decideRoute(env, context, target, null)).summary;
+  }
+  if (summary.decision !== 'transfer' || summary.group === null) {
+    throw new FlowStepError(
+      'AIG_ERR_FLOW_TRANSFER',
+      'no-agent',
+      `no group can take the call now (${summary.decision}${summary.nextOpening === null ? '' : `, opens ${summary.nextOpening}`})`,
+    );
+  }
+  const groups = [summary.group, ...summary.fallbacks]
+    .map((id) => routing.group(id))
+    .filter((group): group is AgentGroup => group !== null);
+  await sayPrompts(env, input);
+  const failures: string[] = [];
+  for (const group of groups) {
+    const outcome = await env.session.transfer(
+      requestFor(group, transferContext(context, env, summary, group.receivesPersonalData)),
+    );
+    if (outcome.status === 'transferred') {
+      routing.handedOver(group.id, env.callId);
+      env.session.recorder.routing({ handedOver: group.id, method: outcome.method, failedBefore: failures });
+      return { status: 'transferred', group: group.id, method: outcome.method };
+    }
+    failures.push(`${group.id}: ${outcome.reason}`);
+    env.session.recorder.routing({ transferFailed: group.id, reason: outcome.reason, sipStatus: outcome.sipStatus });
+  }
+  throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'transfer-failed', failures.join('; ') || 'no group');
 }

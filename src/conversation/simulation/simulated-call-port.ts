@@ -16,6 +16,7 @@ import type {
   ResolvedPrompt,
   SayOutcome,
   SayRequest,
+  TransferContextData,
   TransferOutcome,
   TransferRequest,
 } from '../runtime/call-port.js';
@@ -48,7 +49,7 @@ export type SimulatedCallEvent =
       readonly event: 'transfer';
       readonly target: string;
       readonly uri: string;
-      readonly context: Readonly<Record<string, string>>;
+      readonly context: TransferContextData;
     }
   | { readonly event: 'hangup'; readonly by: 'ivr' | 'caller' };
 
@@ -58,6 +59,8 @@ export interface SimulatedCallPortOptions {
   readonly callId?: string;
   /** Dialled number. @default '3646' */
   readonly number?: string;
+  /** The caller's number; null = withheld. @default null */
+  readonly callerNumber?: string | null;
   /** Whether recognizers serve the call; false: speech turns become recognizer errors (`unavailable`). @default true */
   readonly recognizerAvailable?: boolean | ((language: ConversationLanguage) => boolean);
   /** Confidence of typed speech. @default 0.9 */
@@ -71,6 +74,7 @@ export interface SimulatedCallPortOptions {
 export class SimulatedCallPort implements CallPort {
   readonly callId: string;
   readonly number: string;
+  readonly callerNumber: string | null;
   readonly hungUp: Promise<void>;
   /** Every request the flow made, in order (tests). */
   readonly requests: (
@@ -86,6 +90,7 @@ export class SimulatedCallPort implements CallPort {
   constructor(private readonly options: SimulatedCallPortOptions) {
     this.callId = options.callId ?? 'simulated-call';
     this.number = options.number ?? '3646';
+    this.callerNumber = options.callerNumber ?? null;
     this.hungUp = new Promise((resolve) => {
       this.callerHangsUp = resolve;
     });
@@ -147,10 +152,12 @@ export class SimulatedCallPort implements CallPort {
     this.options.onEvent?.({
       event: 'transfer',
       target: request.target,
-      uri: request.uri,
+      uri: request.uris[0] ?? '',
       context: request.context,
     });
-    return Promise.resolve(this.options.transfer?.(request) ?? { status: 'transferred' });
+    return Promise.resolve(
+      this.options.transfer?.(request) ?? { status: 'transferred', method: request.mode, uri: request.uris[0] ?? '' },
+    );
   }
 
   hangup(): Promise<void> {

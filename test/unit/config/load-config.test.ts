@@ -95,7 +95,10 @@ describe('loadConfig', () => {
         recognizers: null,
       },
     });
-    assert.deepEqual(config.http, { host: '127.0.0.1', port: 3000 });
+    assert.deepEqual(config.http, { host: '127.0.0.1', port: 3000, apiToken: null });
+    assert.deepEqual(config.routing, { groupsFile: null, watch: true });
+    assert.equal(config.callbacks.gateway, 'sip:127.0.0.1:5080');
+    assert.deepEqual(config.records, { file: null, streamMaxLength: 1_000_000 });
     assert.deepEqual(config.redis, { url: null });
     assert.deepEqual(config.log, { level: 'info', pretty: false });
     assert.equal(config.dataDir, join(cwd, 'var'));
@@ -202,7 +205,7 @@ describe('loadConfig', () => {
     assert.equal(config.sip.engine, 'external');
     assert.deepEqual(config.sip.drachtio, { host: 'drachtio.internal', port: 9023, secret: 'cymru' });
     assert.equal(config.sip.wire.secret, 's3cret');
-    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, apiToken: null });
     assert.equal(config.redis.url, 'redis://:pw@127.0.0.1:6380/2');
     assert.deepEqual(config.log, { level: 'debug', pretty: true });
     assert.equal(config.dataDir, join(cwd, 'state'));

@@ -2,7 +2,7 @@
 // cache while the others are synthesized.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contextHeaderName, speechSegments } from '../../../src/conversation/live/live-call-port.js';
+import { speechSegments } from '../../../src/conversation/live/live-call-port.js';
 
 describe('speechSegments', () => {
   it('splits a NIR read-back into its groups and the closing question', () => {
@@ -24,11 +24,3 @@ describe('speechSegments', () => {
   });
 });
 
-describe('contextHeaderName', () => {
-  it('turns context keys into X-Aig- header names', () => {
-    assert.equal(contextHeaderName('intent'), 'X-Aig-Intent');
-    assert.equal(contextHeaderName('nirStatus'), 'X-Aig-Nir-Status');
-    assert.equal(contextHeaderName('callId'), 'X-Aig-Call-Id');
-    assert.equal(contextHeaderName('flow_version'), 'X-Aig-Flow-Version');
-  });
-});

@@ -168,12 +168,6 @@ describe('validateFlow', () => {
       },
       {
         file: 'machine.json',
-        at: '{ "queue"',
-        statePath: 'vocabulary.toCards',
-        message: /^actor transfer needs input\.target$/,
-      },
-      {
-        file: 'machine.json',
         at: '"queue"',
         statePath: 'vocabulary.toCards',
         message: /^actor transfer has no input field "queue" \(it takes: target, prompts\)/,
@@ -182,7 +176,7 @@ describe('validateFlow', () => {
         file: 'machine.json',
         at: '"nobody"',
         statePath: 'vocabulary.toNobody',
-        message: /^transfer: target "nobody" is not a group of the server config/,
+        message: /^transfer: target "nobody" is neither a group nor a skill of the routing config/,
       },
     ]);
   });

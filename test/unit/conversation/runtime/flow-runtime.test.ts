@@ -184,7 +184,7 @@ describe('flow runtime: caller paths', () => {
 
   it("a transfer the network refuses follows the flow's onError", async () => {
     const { result, prompts } = await simulate(flow, ["j'ai perdu ma carte vitale"], {
-      port: { transfer: () => ({ status: 'failed', reason: '503' }) },
+      port: { transfer: () => ({ status: 'failed', reason: '503', sipStatus: 503 }) },
     });
     assert.deepEqual([result.outcome, result.reason], ['hangup', 'flow']);
     assert.deepEqual(prompts.slice(-2), ['sorry', 'goodbye']);
@@ -238,6 +238,6 @@ describe('flow runtime: caller paths', () => {
     assert.deepEqual(prompts, ['welcome', 'askReason', 'confirmIntent', 'transferring']);
     const transfer = events.find((event) => event.event === 'transfer');
     assert.ok(transfer?.event === 'transfer');
-    assert.equal(transfer.context.qualifiedIntent, 'european_card');
+    assert.equal(transfer.context.intent, 'european_card');
   });
 });

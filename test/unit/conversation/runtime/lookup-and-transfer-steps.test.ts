@@ -121,23 +121,23 @@ describe('transfer step', () => {
     const { env, port } = stepEnvironment(flow, []);
     assert.deepEqual(
       await runTransferStep(env, stepInput({ target: 'allowances', prompts: ['transferring'] }, nirContext)),
-      {
-        status: 'transferred',
-      },
+      { status: 'transferred', group: 'allowances', method: 'refer' },
     );
     const [say, transfer] = port.requests;
     assert.ok(say?.kind === 'say' && transfer?.kind === 'transfer');
     assert.equal(say.request.bargeIn, false);
-    assert.equal(transfer.request.uri, 'sip:allowances@127.0.0.1:5090');
+    assert.deepEqual(transfer.request.uris, ['sip:allowances@127.0.0.1:5090']);
     assert.deepEqual(transfer.request.context, {
       callId: 'step-test',
-      flow: 'runtime-basic',
-      flowVersion: flow.version,
-      language: 'fr',
-      nirStatus: 'valid',
       intent: 'sick_leave',
-      confidence: '0.91',
-      qualifiedIntent: 'sick_leave',
+      confidence: 0.91,
+      priority: 0,
+      priorityReasons: [],
+      reasons: 'static',
+      language: 'fr',
+      flowVersion: `runtime-basic@${flow.version}`,
+      nirStatus: 'valid',
+      nir: null,
     });
     assert.ok(!JSON.stringify(transfer.request).includes('185057800608491'));
     assert.ok(!JSON.stringify(transfer.request).includes('arrêt'));
@@ -151,7 +151,7 @@ describe('transfer step', () => {
       (err: unknown) => err instanceof FlowStepError && err.errorKind === 'no-group',
     );
     const failing = stepEnvironment(flow, [], {
-      port: { transfer: () => ({ status: 'failed', reason: '486 Busy' }) },
+      port: { transfer: () => ({ status: 'failed', reason: '486 Busy', sipStatus: null }) },
     });
     await assert.rejects(
       runTransferStep(failing.env, stepInput({ target: 'general' })),

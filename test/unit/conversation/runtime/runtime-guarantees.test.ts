@@ -188,7 +188,7 @@ describe('runtime guarantees', () => {
   it('when the fallback transfer fails too, the call is hung up', async () => {
     const flow = withMachine({ done: { type: 'final' } });
     const { result, port } = await simulate(flow, [], {
-      port: { transfer: () => ({ status: 'failed', reason: '480' }) },
+      port: { transfer: () => ({ status: 'failed', reason: '480', sipStatus: null }) },
     });
     assert.deepEqual([result.outcome, result.target, result.reason], ['hangup', null, 'transfer-failed']);
     assert.deepEqual(

@@ -415,7 +415,7 @@ async function openCall(
   const control: CallControl = {
     transfer: () => {
       transfers.push(performance.now());
-      return Promise.resolve({ status: 'transferred', notifyStatus: 200 });
+      return Promise.resolve({ status: 'transferred', method: 'refer', uri: 'sip:bench@127.0.0.1', sipStatus: 200, attempts: [] });
     },
     hangup: () => void session.close('hangup'),
   };

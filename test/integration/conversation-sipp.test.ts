@@ -46,7 +46,7 @@ interface ReferCall {
   speakAfterMs: number;
   keys?: string;
   group: string;
-  /** Expected X-Aig-Intent (a POSIX regular expression); null when routed by a menu key (no intent qualified). */
+  /** Expected X-Aiguilleur-Intent (a POSIX regular expression); null when routed by a menu key (no intent qualified). */
   intent: string | null;
 }
 
@@ -79,7 +79,7 @@ async function callExpectingRefer(serve: ServeProcess, dir: string, call: ReferC
       refer_to_regexp:
         call.intent === null
           ? `sip:${call.group}@[^>]*`
-          : `sip:${call.group}@[^>]*X-Aig-Intent=${call.intent}`,
+          : `sip:${call.group}@[^>]*X-Aiguilleur-Intent=${call.intent}`,
     },
   });
   const conversation = serve.logs

@@ -8,13 +8,26 @@
  *   caller → IVR   NOTIFY  message/sipfrag "SIP/2.0 200 OK", Subscription-State: terminated  → transferred
  *
  * The context for the agent travels as headers embedded in the Refer-To URI (RFC 3261 §19.1.1: `?name=value&...`),
- * which the transferee copies into its INVITE to the group (RFC 3515 §2.1). A caller that hangs up after accepting
+ * which the transferee copies into its INVITE to the group (RFC 3515 §2.1): `X-` headers and `User-to-User`
+ * (RFC 7433 UUI placed in a Refer-To URI, its `;` and `=` escaped like any header value). A caller that hangs up after accepting
  * the REFER counts as transferred (many gateways do that instead of the final NOTIFY). A final NOTIFY with a
  * non-2xx status, or none within `timeoutMs`, is a failed transfer: the caller is still with the IVR, which decides
- * what to do next.
+ * what to do next. `transferDialog` (dialog-transfer.ts) decides what happens then (bridge, next URI).
  */
-import type { TransferResult, TransferTarget } from './sip-app-types.js';
 import type { SrfDialog, SrfRequest, SrfResponse } from './srf-types.js';
+
+/** One REFER: where to, and the headers to embed in Refer-To. */
+export interface ReferRequest {
+  /** `sip:` URI of the transfer target. */
+  readonly uri: string;
+  /** Embedded in the Refer-To URI: `X-` headers and `User-to-User` only; values are URI-escaped here. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** How one REFER ended. `sipStatus` of a failure: the REFER's own non-2xx, or the final NOTIFY's sipfrag. */
+export type ReferOutcome =
+  | { readonly status: 'transferred'; readonly notifyStatus: number | null }
+  | { readonly status: 'failed'; readonly reason: string; readonly sipStatus: number | null };
 
 export interface TransferOptions {
   /** Our identity in Referred-By (RFC 3892). */
@@ -28,12 +41,20 @@ function escapeHeaderValue(value: string): string {
   return encodeURIComponent(value).replace(/%(2F|3F|3A|2B|24|5B|5D)/g, (m) => decodeURIComponent(m));
 }
 
+/**
+ * Headers a Refer-To may carry for the transferee to copy: custom `X-` ones and RFC 7433 `User-to-User`. Anything
+ * else (Route, Replaces, Call-ID...) would let context data change how the new call is routed or what it replaces.
+ */
+function isEmbeddableHeader(name: string): boolean {
+  return /^X-[A-Za-z0-9-]+$/.test(name) || name.toLowerCase() === 'user-to-user';
+}
+
 /** `Refer-To` value: the group's URI with the context headers embedded. */
-export function referToValue(target: TransferTarget): string {
+export function referToValue(target: ReferRequest): string {
   const entries = Object.entries(target.headers);
   for (const [name] of entries) {
-    if (!/^X-[A-Za-z0-9-]+$/.test(name)) {
-      throw new RangeError(`transfer context header "${name}" must be an X- header token`);
+    if (!isEmbeddableHeader(name)) {
+      throw new RangeError(`transfer context header "${name}" must be an X- header token or User-to-User`);
     }
   }
   const query = entries.map(([name, value]) => `${name}=${escapeHeaderValue(value)}`).join('&');
@@ -51,15 +72,16 @@ export function sipfragStatus(body: string | undefined): number | null {
  * `onDialogEnded`) here while the transfer is pending.
  */
 export class PendingTransfer {
-  readonly result: Promise<TransferResult>;
-  private settle: (result: TransferResult) => void = () => {};
+  readonly result: Promise<ReferOutcome>;
+  private settle: (result: ReferOutcome) => void = () => {};
   private accepted = false;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly dialog: SrfDialog,
-    private readonly target: TransferTarget,
+    /** Only `request` is used: any dialog that can send REFER (UAS or UAC side). */
+    private readonly dialog: Pick<SrfDialog, 'request'>,
+    private readonly target: ReferRequest,
     private readonly options: TransferOptions,
   ) {
     this.result = new Promise((resolve) => {
@@ -68,7 +90,7 @@ export class PendingTransfer {
   }
 
   /** Sends the REFER. Never throws: every failure settles `result`. */
-  start(): Promise<TransferResult> {
+  start(): Promise<ReferOutcome> {
     let referTo: string;
     try {
       referTo = referToValue(this.target);
@@ -132,7 +154,12 @@ export class PendingTransfer {
     return !this.settled;
   }
 
-  private finish(result: TransferResult): void {
+  /** True once the REFER was answered 2xx (the caller's UA is trying the target). */
+  get wasAccepted(): boolean {
+    return this.accepted;
+  }
+
+  private finish(result: ReferOutcome): void {
     if (this.settled) {
       return;
     }

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { admitInvite, optionTags, type AdmissionState } from './call-admission.js';
 import { byeHeaders, endedByPeerOrServer, warningHeader } from './call-signalling.js';
 import { CallRegistry } from './call-registry.js';
-import { PendingTransfer } from './call-transfer.js';
+import { transferDialog, type DialogTransfer } from './dialog-transfer.js';
 import { InboundCall } from './inbound-call.js';
 import { NumberDirectory } from './number-directory.js';
 import { sdpFromRequest } from './request-sdp.js';
@@ -33,6 +33,7 @@ import {
   type SrfRequest,
   type SrfResponse,
 } from './srf-types.js';
+import type { TransferDialog, TransferSrf } from './transfer-dialog-types.js';
 
 function mediaOf(result: NegotiatedMedia): NegotiatedMedia {
   const { codec, telephoneEvent, ptime, remote, direction } = result;
@@ -45,6 +46,8 @@ export class InboundCallHandler {
   private readonly directory: NumberDirectory;
   private readonly ports: RtpPortAllocator;
   private readonly registry = new CallRegistry();
+  /** The transfer of each call that has one (running, or bridged to an agent); removed when it fails or ends. */
+  private readonly transfers = new Map<InboundCall, DialogTransfer>();
   private readonly clock: Clock;
   private isDraining = false;
 
@@ -189,6 +192,7 @@ export class InboundCallHandler {
           callId: call.callId,
           number: call.number,
           service: call.service,
+          callerNumber: presentedNumber(req),
         });
         call.mediaReservation = reservation;
         call.rtpPort = reservation.port;
@@ -302,19 +306,20 @@ export class InboundCallHandler {
     call.dialog = dialog;
     call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
     dialog.on('destroy', (msg, reason) => {
-      const transfer = call.transfer;
-      if (transfer?.pending === true) {
-        transfer.onDialogEnded();
-      }
-      this.finish(call, transfer === undefined ? endedByPeerOrServer(msg, call.state) : 'transferred', {
+      const transfer = this.transfers.get(call);
+      // Handed over already: bridged to an agent, or a REFER the caller accepted (it hangs up once connected).
+      const handedOver = transfer?.handedOver ?? false;
+      transfer?.onCallerEnded('caller');
+      this.finish(call, handedOver ? 'transferred' : endedByPeerOrServer(msg, call.state), {
         remoteReason: reason,
       });
     });
     dialog.on('notify', (req, res) => {
-      if (call.transfer?.pending === true) {
-        call.transfer.onNotify(req, res);
-      } else {
+      const transfer = this.transfers.get(call);
+      if (transfer === undefined) {
         res.send(200, undefined, {}); // a late NOTIFY of a finished REFER subscription
+      } else {
+        transfer.onNotify(req, res);
       }
     });
     dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
@@ -386,6 +391,9 @@ export class InboundCallHandler {
     }
     call.maxDurationTimer?.cancel();
     call.maxDurationTimer = undefined;
+    // A bridged agent leg must not outlive the caller's (no-op if the transfer already saw the end).
+    this.transfers.get(call)?.onCallerEnded('ivr');
+    this.transfers.delete(call);
     if (call.mediaReservation !== undefined) {
       call.mediaReservation.close(reason);
     } else if (call.rtpPort !== undefined) {
@@ -426,34 +434,93 @@ export class InboundCallHandler {
     }
   }
 
-  /** What the conversation may do to the call: REFER it to an agent group, or hang up. */
+  /** What the conversation may do to the call: hand it to an agent group (REFER or bridge), or hang up. */
   private controlOf(call: InboundCall): CallControl {
     return {
       transfer: async (target) => {
         const dialog = call.dialog;
         if (dialog === undefined || call.state !== 'confirmed') {
-          return { status: 'failed', reason: `call is ${call.state}`, sipStatus: null };
+          return { status: 'failed', reason: `call is ${call.state}`, sipStatus: null, attempts: [] };
         }
-        if (call.transfer?.pending === true) {
-          return { status: 'failed', reason: 'a transfer is already in progress', sipStatus: null };
+        if (this.transfers.get(call)?.holdsCall === true) {
+          return {
+            status: 'failed',
+            reason: 'a transfer is already in progress',
+            sipStatus: null,
+            attempts: [],
+          };
         }
-        const transfer = new PendingTransfer(dialog, target, {
-          referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
-          timeoutMs: this.options.transferTimeoutMs ?? 32_000,
-        });
-        call.transfer = transfer;
-        call.log.info({ target: target.uri }, 'transferring (REFER)');
+        // A real drachtio-srf Srf/Dialog has the UAC and re-INVITE members `TransferSrf`/`TransferDialog` name.
+        const callerDialog = dialog as unknown as TransferDialog;
+        const transfer = transferDialog(
+          {
+            srf: this.srf as unknown as TransferSrf,
+            dialog: callerDialog,
+            remoteSdp: callerDialog.remote.sdp,
+            localSdp: callerDialog.local.sdp || (call.localSdp ?? ''),
+            log: call.log,
+            referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
+            clock: this.clock,
+            onMediaHandedOver: () => this.handOverMedia(call),
+            hangUpCaller: () => this.hangup(call, 'transferred'),
+            onBridgeEnded: (end) => {
+              try {
+                this.deps.onBridgeEnded?.(end);
+              } catch (err) {
+                call.log.error({ err }, 'onBridgeEnded listener failed');
+              }
+            },
+          },
+          target,
+        );
+        this.transfers.set(call, transfer);
+        call.log.info(
+          { group: target.groupId, mode: target.mode, uris: target.uris.length },
+          'transfer started',
+        );
         const result = await transfer.start();
-        call.log.info({ result: result.status, detail: result }, 'transfer finished');
-        if (result.status === 'transferred') {
+        call.log.info(
+          result.status === 'transferred'
+            ? {
+                result: result.status,
+                method: result.method,
+                uri: result.uri,
+                attempts: result.attempts.length,
+              }
+            : { result: result.status, reason: result.reason, attempts: result.attempts.length },
+          'transfer finished',
+        );
+        if (result.status === 'failed') {
+          if (this.transfers.get(call) === transfer) {
+            this.transfers.delete(call);
+          }
+        } else if (result.method === 'refer') {
           this.hangup(call, 'transferred');
-        } else {
-          call.transfer = undefined;
         }
         return result;
       },
-      hangup: () => this.hangup(call, 'completed'),
+      hangup: () => {
+        if (this.transfers.get(call)?.phase === 'bridged') {
+          call.log.debug({}, 'hang-up ignored: the call is bridged to an agent');
+          return;
+        }
+        this.hangup(call, 'completed');
+      },
     };
+  }
+
+  /**
+   * Media now flows caller ⇄ agent (bridge-transfer.ts): the IVR's RTP session for the caller stops and its port
+   * is free again. The call stays registered: the IVR still relays its BYE.
+   */
+  private handOverMedia(call: InboundCall): void {
+    call.log.info({ rtpPort: call.rtpPort }, 'media handed over to the agent: IVR RTP stopped');
+    if (call.mediaReservation !== undefined) {
+      call.mediaReservation.close('bridged');
+    } else if (call.rtpPort !== undefined) {
+      this.ports.release(call.rtpPort);
+    }
+    call.rtpPort = undefined;
   }
 
   /** Waits `ms`, or less if the call is cancelled or asked to end meanwhile. */
@@ -489,4 +556,21 @@ export class InboundCallHandler {
       }
     });
   }
+}
+
+/**
+ * The caller's number as presented: user part of P-Asserted-Identity, else of From; null when withheld — `Privacy:
+ * id` or `header` (RFC 3323 §4.2, RFC 3325 §9.3), an `anonymous` user (RFC 3261 §8.1.1.3), or no digits at all.
+ * Personal data: never logged unmasked.
+ */
+export function presentedNumber(req: Pick<SrfRequest, 'callingNumber' | 'get'>): string | null {
+  const privacy = (req.get('Privacy') ?? '').toLowerCase();
+  if (/\b(id|header|user)\b/.test(privacy)) {
+    return null;
+  }
+  const number = (req.callingNumber ?? '').trim();
+  if (number === '' || /anonymous|restricted|unavailable|unknown/i.test(number) || !/\d/.test(number)) {
+    return null;
+  }
+  return number;
 }

@@ -9,7 +9,6 @@
  * `answering`: createUAS is in flight; `answered`: our 200 went out; `confirmed`: the ACK arrived (RFC 3261
  * §13.3.1.4); `ending`: we sent BYE and wait for its response.
  */
-import type { PendingTransfer } from './call-transfer.js';
 import type { TimerHandle } from '../../shared/clock.js';
 import type { NegotiatedMedia } from './sdp-types.js';
 import type {
@@ -58,8 +57,6 @@ export class InboundCall {
   pendingEnd: CallEndReason | undefined;
   endReason: CallEndReason | undefined;
   maxDurationTimer: TimerHandle | undefined;
-  /** The REFER in progress, if any (its NOTIFYs and the dialog's end are routed to it). */
-  transfer: PendingTransfer | undefined;
   /** Cuts short a wait of the INVITE flow (ringing before answer) when the call is cancelled or ended. */
   interrupt: (() => void) | undefined;
   private current: CallState = 'admitted';

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../shared/clock.js';
 import type { AudioCodecName, NegotiatedMedia } from './sdp-types.js';
+import type { OutboundCalling } from './outbound-call-types.js';
 
 /** What a dialled number leads to (the `numbers` section of the configuration). */
 export interface ServiceNumber {
@@ -40,7 +41,7 @@ export interface SipAppOptions {
    * silence while the flow starts; 0 answers at once. @default 0
    */
   readonly answerAfterMs?: number;
-  /** Wait for the final NOTIFY of a REFER, ms. @default 32000 */
+  /** Wait for the final NOTIFY of a REFER, ms, where no `TransferTarget.timeoutMs` says otherwise. @default 32000 */
   readonly transferTimeoutMs?: number;
 }
 
@@ -99,7 +100,13 @@ export interface CallSummary {
  */
 export interface CallMediaProvider {
   /** Reserves an RTP port for our SDP; rejects when none is free (the call then gets 503). */
-  reserve(call: { callId: string; number: string; service: ServiceNumber }): Promise<CallMediaReservation>;
+  reserve(call: {
+    callId: string;
+    number: string;
+    service: ServiceNumber;
+    /** The caller's number (personal data), null when withheld; absent for calls the IVR places. */
+    callerNumber?: string | null;
+  }): Promise<CallMediaReservation>;
 }
 
 export interface CallMediaReservation {
@@ -115,29 +122,102 @@ export interface CallMediaReservation {
   close(reason: string): void;
 }
 
-/** Where a transfer goes and what it carries. */
+/**
+ * What the agent side is told about the caller (issue 6 §4): sent as `X-Aiguilleur-*` headers and as one
+ * `User-to-User` header (RFC 7433) by `transferContextHeaders`.
+ */
+export interface TransferContext {
+  /** Our Call-ID of the caller's dialog: the key of the call's record and timeline. */
+  readonly callId: string;
+  /** Intent the conversation settled on; null when routed without one (menu key, fallback). */
+  readonly intent: string | null;
+  /** Classifier confidence of `intent`, 0..1; null when there is none. */
+  readonly confidence: number | null;
+  /** Routing priority (higher = sooner); 0 = normal. */
+  readonly priority: number;
+  /** Why the priority was raised (rule ids such as `repeat-caller`), in the order they fired. */
+  readonly priorityReasons: readonly string[];
+  /** Short routing summary (rules fired, group chosen); truncated when sent. */
+  readonly reasons: string;
+  readonly language: string;
+  readonly flowVersion: string;
+  readonly nirStatus: 'valid' | 'invalid' | 'absent';
+  /** The NIR itself: only filled when the target group may receive personal data; null otherwise. */
+  readonly nir: string | null;
+}
+
+/** Where a transfer goes, how, and what it carries. */
 export interface TransferTarget {
-  /** `sip:` URI of the agent group. */
+  /** Routing group id (logs, the result, the bridged call's handling-time report). */
+  readonly groupId: string;
+  /** `sip:` URIs of the group, tried in order until one takes the call. */
+  readonly uris: readonly string[];
+  /** `refer`: blind transfer (RFC 3515), the IVR leaves; `bridge`: the IVR calls the agent itself (B2BUA). */
+  readonly mode: 'refer' | 'bridge';
+  /** In `refer` mode, bridge to the same URI when the REFER is refused, fails or times out. */
+  readonly fallbackToBridge: boolean;
+  /** Per attempt: wait for the REFER's final NOTIFY, or for the agent to answer the bridge INVITE, ms. */
+  readonly timeoutMs: number;
+  readonly context: TransferContext;
+}
+
+/** One try of one URI by one method. */
+export interface TransferAttempt {
   readonly uri: string;
+  readonly method: 'refer' | 'bridge';
   /**
-   * Context for the agent side, sent as headers embedded in the Refer-To URI (RFC 3515 §2.1, RFC 3261 §19.1.1) so
-   * the transferee's INVITE carries them: names must start with `X-`; values are URI-escaped here.
+   * `transferred`; `refused`: the caller's UA answered the REFER with a non-2xx (it will not transfer itself);
+   * `rejected`: the target answered non-2xx (final NOTIFY sipfrag, or the agent's final response);
+   * `timeout`: no final NOTIFY / no answer in `timeoutMs`; `caller-gone`: the caller hung up first;
+   * `media-failed`: the agent answered but the caller's re-INVITE failed (the agent leg was released);
+   * `error`: not sent (bad URI, transport error).
    */
-  readonly headers: Readonly<Record<string, string>>;
+  readonly outcome:
+    'transferred' | 'refused' | 'rejected' | 'timeout' | 'caller-gone' | 'media-failed' | 'error';
+  readonly sipStatus: number | null;
+  /** How long the attempt took, ms. */
+  readonly ms: number;
+  /** Human-readable detail for logs and the timeline. */
+  readonly detail: string;
 }
 
 export type TransferResult =
-  | { readonly status: 'transferred'; readonly notifyStatus: number | null }
-  | { readonly status: 'failed'; readonly reason: string; readonly sipStatus: number | null };
+  | {
+      readonly status: 'transferred';
+      readonly method: 'refer' | 'bridge';
+      /** The URI that took the call. */
+      readonly uri: string;
+      /** Final NOTIFY sipfrag status (refer; null when the caller hung up instead), or the agent's 200 (bridge). */
+      readonly sipStatus: number | null;
+      readonly attempts: readonly TransferAttempt[];
+    }
+  | {
+      readonly status: 'failed';
+      /** Why the last attempt failed (or why none was made). The caller is still with the IVR. */
+      readonly reason: string;
+      readonly sipStatus: number | null;
+      readonly attempts: readonly TransferAttempt[];
+    };
+
+/** A bridged call ended (either side hung up, or the IVR ended it): the agent's handling time. */
+export interface BridgeEnd {
+  readonly callId: string;
+  readonly groupId: string;
+  readonly uri: string;
+  /** From the agent's 200 to the first BYE, seconds. */
+  readonly handlingSeconds: number;
+  readonly endedBy: 'caller' | 'agent' | 'ivr';
+}
 
 /** What the conversation may do to its call's signalling. */
 export interface CallControl {
   /**
-   * Blind transfer with REFER (RFC 3515). Resolves `transferred` when the transferee reports success (NOTIFY with
-   * a 2xx sipfrag) or hangs up after accepting the REFER; the IVR then leaves the call with BYE.
+   * Hands the caller over to `target` (`transferDialog`): REFER (RFC 3515) and/or bridge, URI after URI. After a
+   * REFER the IVR leaves the call with BYE; after a bridge it stays in the signalling path only, its own RTP for
+   * the caller stopped. A `failed` result leaves the caller with the IVR, which decides what to do next.
    */
   transfer(target: TransferTarget): Promise<TransferResult>;
-  /** Ends the call with BYE. */
+  /** Ends the call with BYE. Ignored once the call is bridged to an agent: the call is theirs. */
   hangup(): void;
 }
 
@@ -154,6 +234,8 @@ export interface SipAppDependencies {
   readonly onCallAnswered?: (call: CallSnapshot) => void;
   /** Told once per admitted call when it ends, whatever the cause. */
   readonly onCallEnded?: (summary: CallSummary) => void;
+  /** Told when a call bridged to an agent ends (routing measures handling time). A throwing listener is logged. */
+  readonly onBridgeEnded?: (end: BridgeEnd) => void;
 }
 
 /** The running SIP application. */
@@ -166,4 +248,6 @@ export interface SipApp {
   whenIdle(): Promise<void>;
   /** Ends every live call (BYE, or 503 for calls not yet answered) and resolves when all have ended. */
   hangupAll(): Promise<void>;
+  /** Places an outbound call (callbacks): see `OutboundCalling.dial`. */
+  dial: OutboundCalling['dial'];
 }

@@ -1,11 +1,14 @@
 /**
  * The SIP application: registers the INVITE and OPTIONS handlers on a drachtio-srf instance (connected to the
  * embedded engine or to an external drachtio-server: the app cannot tell) and exposes the call controls the
- * composition root needs (drain, live calls, shutdown).
+ * composition root needs (drain, live calls, shutdown) and outbound calls (`dial`, the callback dialer).
+ * Inbound and outbound calls share `maxConcurrent`, the drain and the shutdown.
  */
 import type Srf from 'drachtio-srf';
 import { InboundCallHandler } from './inbound-call-handler.js';
 import { answerOptions } from './options-handler.js';
+import { OutboundCallDialer, type SrfUacApp } from './outbound-call-dialer.js';
+import type { OutboundCallingOptions } from './outbound-call-types.js';
 import type { CallLogger, SipApp, SipAppDependencies, SipAppOptions } from './sip-app-types.js';
 import type { SrfApp } from './srf-types.js';
 
@@ -15,12 +18,30 @@ export function createSipApp(
   options: SipAppOptions,
   logger: CallLogger,
   deps: SipAppDependencies = {},
+  outbound: OutboundCallingOptions = {},
 ): SipApp {
   // drachtio-srf's typings lack the verb registrars it adds at run time (`srf.options`, delegated for every
   // SIP method) and type createUAS loosely; `SrfApp` is the exact surface used, which a real Srf has.
-  const app = srf as unknown as SrfApp;
+  const app = srf as unknown as SrfApp & SrfUacApp;
   const log = logger.child({ component: 'sip-app' });
-  const handler = new InboundCallHandler(app, options, log, deps);
+  const isOverloaded = deps.isOverloaded;
+  // Live outbound calls count against `maxConcurrent` for new INVITEs too: the handler's own count only knows
+  // inbound calls, so the sum is given to it as an overload signal.
+  const handler: InboundCallHandler = new InboundCallHandler(app, options, log, {
+    ...deps,
+    isOverloaded: () =>
+      (isOverloaded?.() ?? false) ||
+      (dialer.size > 0 && handler.activeCalls().length + dialer.size >= options.maxConcurrent),
+  });
+  const dialer = new OutboundCallDialer(app, { ...options, ...outbound }, log, {
+    ...(deps.media === undefined ? {} : { media: deps.media }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    admission: () => ({
+      draining: handler.draining,
+      inboundCalls: handler.activeCalls().length,
+      overloaded: isOverloaded?.() ?? false,
+    }),
+  });
   app.invite((req, res) => handler.handleInvite(req, res));
   app.options((req, res) =>
     answerOptions(
@@ -43,8 +64,13 @@ export function createSipApp(
     get draining() {
       return handler.draining;
     },
-    activeCalls: () => handler.activeCalls(),
-    whenIdle: () => handler.whenIdle(),
-    hangupAll: () => handler.hangupAll(),
+    activeCalls: () => [...handler.activeCalls(), ...dialer.activeCalls()],
+    whenIdle: async () => {
+      await Promise.all([handler.whenIdle(), dialer.whenIdle()]);
+    },
+    hangupAll: async () => {
+      await Promise.all([handler.hangupAll(), dialer.hangupAll()]);
+    },
+    dial: (request) => dialer.dial(request),
   };
 }

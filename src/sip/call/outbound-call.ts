@@ -1,0 +1,127 @@
+/**
+ * One outbound call as the dialer sees it: its lifecycle state, with `transition` as the only place that changes
+ * it (and logs the change), plus what was settled along the way (media reservation, dialog, SDP).
+ *
+ *   reserving ──► calling ──► ringing ──► answered ──► ending ──► ended
+ *                    │           │            ▲   └───────────────────▲
+ *                    └───────────┴─► cancelling ─┘ (200 crossing our CANCEL)
+ *   (any state may end)
+ *
+ * `calling`: the INVITE left, no provisional yet; `ringing`: a 1xx arrived (RFC 3261 §13.2.2.1), so a CANCEL can
+ * go out at once (§9.1); `answered`: the 200 came and drachtio-srf sent the ACK (§13.2.2.4); `ending`: we sent
+ * BYE and wait for its response.
+ */
+import type { TimerHandle } from '../../shared/clock.js';
+import type { PendingTransfer } from './call-transfer.js';
+import type { NegotiatedMedia } from './sdp-types.js';
+import type {
+  CallEndReason,
+  CallLogger,
+  CallMediaReservation,
+  CallSnapshot,
+  CallState,
+  ServiceNumber,
+} from './sip-app-types.js';
+import type { SrfDialog } from './srf-types.js';
+
+export type OutboundCallState =
+  'reserving' | 'calling' | 'ringing' | 'cancelling' | 'answered' | 'ending' | 'ended';
+
+const NEXT_STATES: Readonly<Record<OutboundCallState, readonly OutboundCallState[]>> = {
+  reserving: ['calling', 'ended'],
+  calling: ['ringing', 'cancelling', 'answered', 'ended'],
+  ringing: ['cancelling', 'answered', 'ended'],
+  cancelling: ['answered', 'ended'],
+  answered: ['ending', 'ended'],
+  ending: ['ended'],
+  ended: [],
+};
+
+/** The live-calls view shares the inbound lifecycle's words: before the answer a call is still being set up. */
+const SNAPSHOT_STATE: Readonly<Record<OutboundCallState, CallState>> = {
+  reserving: 'answering',
+  calling: 'answering',
+  ringing: 'answering',
+  cancelling: 'answering',
+  answered: 'confirmed',
+  ending: 'ending',
+  ended: 'ended',
+};
+
+export interface OutboundCallInit {
+  readonly callId: string;
+  readonly number: string;
+  readonly service: ServiceNumber;
+  readonly startedAt: number;
+  readonly log: CallLogger;
+}
+
+/** The sent INVITE as drachtio-srf hands it back (`cbRequest`): what a CANCEL needs. */
+export interface SentInvite {
+  cancel(callback?: (err: unknown) => void): void;
+}
+
+export class OutboundCall {
+  readonly callId: string;
+  readonly number: string;
+  readonly service: ServiceNumber;
+  readonly startedAt: number;
+  readonly log: CallLogger;
+  mediaReservation: CallMediaReservation | undefined;
+  media: NegotiatedMedia | undefined;
+  localSdp: string | undefined;
+  dialog: SrfDialog | undefined;
+  /** The INVITE once it left (null until drachtio-srf reports it sent). */
+  invite: SentInvite | undefined;
+  /** We sent (or queued) a CANCEL: a 487 then means nobody answered in time, not a failure. */
+  cancelSent = false;
+  /** Why we gave up before the answer (ring timeout or shutdown); applied as soon as the call allows it. */
+  pendingEnd: CallEndReason | 'ring-timeout' | undefined;
+  answeredAt: number | undefined;
+  ringTimer: TimerHandle | undefined;
+  maxDurationTimer: TimerHandle | undefined;
+  /** The REFER in progress, if any (its NOTIFYs and the dialog's end are routed to it). */
+  transfer: PendingTransfer | undefined;
+  endReason: CallEndReason | undefined;
+  private current: OutboundCallState = 'reserving';
+
+  constructor(init: OutboundCallInit) {
+    this.callId = init.callId;
+    this.number = init.number;
+    this.service = init.service;
+    this.startedAt = init.startedAt;
+    this.log = init.log;
+  }
+
+  get state(): OutboundCallState {
+    return this.current;
+  }
+
+  get ended(): boolean {
+    return this.current === 'ended';
+  }
+
+  /** Moves to `next` if the lifecycle allows it; returns false (and changes nothing) otherwise. */
+  transition(next: OutboundCallState, detail: Record<string, unknown> = {}): boolean {
+    if (!NEXT_STATES[this.current].includes(next)) {
+      this.log.debug({ from: this.current, to: next, ...detail }, 'call state change ignored');
+      return false;
+    }
+    const from = this.current;
+    this.current = next;
+    this.log.debug({ from, to: next, ...detail }, 'call state');
+    return true;
+  }
+
+  snapshot(now: number): CallSnapshot {
+    return {
+      callId: this.callId,
+      number: this.number,
+      service: this.service,
+      state: SNAPSHOT_STATE[this.current],
+      ageMs: now - this.startedAt,
+      rtpPort: this.mediaReservation?.port,
+      media: this.media,
+    };
+  }
+}

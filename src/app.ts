@@ -35,6 +35,12 @@ import { RedisCallTimeline } from './store/redis-call-timeline.js';
 import { startPrivateRedisServer, type PrivateRedisServer } from './store/private-redis-server.js';
 import { setPriority } from 'node:os';
 import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
+import { resolveApiToken } from './config/wire-secret.js';
+import { AppRouting } from './app-routing.js';
+import { loadTransferTargets } from './routing/static-targets.js';
+import { CallRecorder } from './app-call-records.js';
+import { startCallbackDialing, type RunningCallbackDialing } from './app-callbacks.js';
+import type { FlowRouting } from './conversation/runtime/flow-routing.js';
 
 /** What the app reports about conversations (tests, the ops live view). */
 export interface AppEvents {
@@ -78,6 +84,10 @@ class AiguilleurApp implements App {
   private synthesizer: CachingTtsProvider | undefined;
   private redis: Redis | undefined;
   private privateRedis: PrivateRedisServer | undefined;
+  private routing: AppRouting | undefined;
+  private staticTargets: Readonly<Record<string, { uri: string; label: string }>> = {};
+  private records: CallRecorder | undefined;
+  private dialing: RunningCallbackDialing | undefined;
   readonly events = new EventEmitter<AppEvents>();
   addresses: App['addresses'];
 
@@ -159,13 +169,35 @@ class AiguilleurApp implements App {
       {
         isOverloaded: () => this.overload.isOverloaded(),
         ...(this.media === undefined ? {} : { media: this.mediaProvider(this.media) }),
+        onCallEnded: (summary) => this.records?.callEnded(summary),
+        onBridgeEnded: (end) =>
+          void this.routing?.router.recordHandoverEnded(end.groupId, end.callId, end.handlingSeconds),
       },
+      { gatewayUri: config.callbacks.gateway },
     );
+    const media = this.media;
+    if (this.routing?.callbacks !== undefined && media !== undefined && this.flows !== undefined) {
+      this.dialing = startCallbackDialing({
+        config,
+        routing: this.routing,
+        callbacks: this.routing.callbacks,
+        sipApp: this.sipApp,
+        flows: this.flows,
+        records: this.records,
+        logger,
+        mediaFor: (onStart) => this.mediaProviderFor(media, onStart),
+        recognitionFor: (language, callId) => this.recognitionSession(language, callId),
+      });
+    }
+    const routing = this.routing;
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
       version: packageVersion(),
       logger,
+      ...(routing === undefined
+        ? {}
+        : { routing: { api: routing.opsApi(), token: await resolveApiToken(config) } }),
       health: () => ({
         accepting: this.sipApp !== undefined && !this.sipApp.draining,
         activeCalls: this.activeCalls(),
@@ -215,10 +247,11 @@ class AiguilleurApp implements App {
   }
 
   async reloadFlows(): Promise<void> {
+    await this.routing?.registry.reload();
     await this.flows?.reload();
   }
 
-  /** Recognizers, flows and the call store: what conversations need besides media. */
+  /** Recognizers, Redis, routing, flows and call records: what conversations need besides media. */
   private async startConversations(): Promise<void> {
     const { config, logger } = this;
     const log = logger.child({ component: 'conversation' });
@@ -231,9 +264,21 @@ class AiguilleurApp implements App {
     this.speech = await startSpeechRecognizers(config, logger, {
       workDirectory: join(resolve(config.dataDir), 'speech'),
     });
+    await this.startRedis(log);
+    let targets: Readonly<Record<string, { uri: string; label: string }>>;
+    if (this.redis !== undefined) {
+      this.routing = await AppRouting.start(config, this.redis, logger);
+      this.records = new CallRecorder(this.routing, logger);
+      targets = this.routing.staticTargets();
+    } else {
+      // No Redis: no load, callbacks nor records; transfers go to each group's first URI.
+      targets = await loadTransferTargets(config);
+      log.warn({}, 'no Redis: routing without load figures, no callbacks, no call records');
+    }
+    this.staticTargets = targets;
     this.flows = new FlowRegistry({
       directory: resolve(config.flows.directory ?? join(packageRoot(), 'flows')),
-      groups: config.groups,
+      groups: targets,
       variables: config.flows.variables,
       watch: config.flows.watch,
     });
@@ -258,6 +303,10 @@ class AiguilleurApp implements App {
       ),
     );
     await this.flows.start();
+  }
+
+  private async startRedis(log: Logger): Promise<void> {
+    const { config } = this;
     let url = config.redis.url;
     if (url === null) {
       try {
@@ -289,7 +338,10 @@ class AiguilleurApp implements App {
 
   async stop(): Promise<void> {
     this.sipApp?.drain();
+    await this.dialing?.stop();
     await this.sipApp?.hangupAll();
+    await this.records?.flush();
+    await this.routing?.close();
     this.overload.stop();
     this.media?.close();
     this.flows?.close();
@@ -344,26 +396,34 @@ class AiguilleurApp implements App {
 
   /**
    * The conversation of an answered call: the flow bound to the dialled number runs on a live call port (media,
-   * recognizers, SIP transfer). A flow that is not loaded (invalid at start) still never loses the caller: the
-   * call goes to the flows' fallback group.
+   * recognizers, SIP transfer) with the call's routing. A flow that is not loaded (invalid at start) still never
+   * loses the caller: the call goes to the flow's fallback group (`general`).
    */
   startConversation(
-    call: { callId: string; number: string; service: { language: ConversationLanguage } },
+    call: {
+      callId: string;
+      number: string;
+      service: { language: ConversationLanguage };
+      callerNumber?: string | null | undefined;
+    },
     flowId: string,
     session: CallMediaSession,
     control: CallControl,
     log: Logger,
   ): void {
     const flow = this.flows?.get(flowId);
-    const groups = this.config.groups;
+    const callerNumber = call.callerNumber ?? null;
+    this.records?.callStarted({
+      callId: call.callId,
+      number: call.number,
+      callerNumber,
+      language: call.service.language,
+      flowId,
+      flowVersion: flow?.version ?? 'not-loaded',
+    });
     if (flow === undefined) {
-      const fallback = groups.general;
       log.error({ flow: flowId }, 'flow not loaded: transferring the caller to the general group');
-      if (fallback === undefined) {
-        control.hangup();
-        return;
-      }
-      void control.transfer({ uri: fallback.uri, headers: { 'X-Aig-Reason': 'flow-unavailable' } });
+      void this.fallbackTransfer(call, flowId, control, log);
       return;
     }
     const recognition = new Map<ConversationLanguage, ChainSession | undefined>();
@@ -380,6 +440,7 @@ class AiguilleurApp implements App {
     const port = new LiveCallPort({
       callId: call.callId,
       number: call.number,
+      callerNumber,
       media: session,
       control,
       recognition: recognitionFor,
@@ -395,13 +456,21 @@ class AiguilleurApp implements App {
           },
           'listen result',
         );
+        this.records?.listened(call.callId, result);
         this.events.emit('listen', { callId: call.callId, language, result });
       },
     });
-    const timeline =
+    const stored =
       this.redis === undefined ? undefined : new RedisCallTimeline(this.redis, call.callId, { logger: log });
+    const timeline = this.records?.observeTimeline(call.callId, stored) ?? stored;
+    const routing: FlowRouting | undefined = this.routing?.forCall({
+      callId: call.callId,
+      number: call.number,
+      callerNumber,
+    });
     void runFlow(flow, port, {
-      groups,
+      groups: this.staticTargets,
+      ...(routing === undefined ? {} : { routing }),
       language: call.service.language,
       variables: this.config.flows.variables[flowId] ?? {},
       ...(timeline === undefined ? {} : { timeline }),
@@ -416,21 +485,84 @@ class AiguilleurApp implements App {
           intent: result.intent,
           turns: result.turns,
           reason: result.reason,
+          callbackId: result.callbackId,
           durationMs: Math.round(result.durationMs),
         },
         'conversation ended',
       );
+      this.records?.conversationEnded(call.callId, result);
       this.events.emit('conversation-ended', { callId: call.callId, number: call.number, result });
       await Promise.all([...recognition.values()].map((s) => s?.close() ?? Promise.resolve()));
       await timeline?.flush();
     });
   }
 
+  /** No flow to run: the general group (and its overflow), else hang up. */
+  private async fallbackTransfer(
+    call: { callId: string; service: { language: ConversationLanguage } },
+    flowId: string,
+    control: CallControl,
+    log: Logger,
+  ): Promise<void> {
+    const group = this.routing?.current.groups.get('general');
+    const uris =
+      group?.uris ?? (this.staticTargets.general === undefined ? [] : [this.staticTargets.general.uri]);
+    if (uris.length === 0) {
+      control.hangup();
+      return;
+    }
+    const result = await control.transfer({
+      groupId: 'general',
+      uris,
+      mode: group?.transfer.mode ?? 'refer',
+      fallbackToBridge: group?.transfer.fallbackToBridge ?? true,
+      timeoutMs: group?.transfer.timeoutMs ?? 32_000,
+      context: {
+        callId: call.callId,
+        intent: null,
+        confidence: null,
+        priority: 0,
+        priorityReasons: [],
+        reasons: 'flow-unavailable',
+        language: call.service.language,
+        flowVersion: flowId,
+        nirStatus: 'absent',
+        nir: null,
+      },
+    });
+    if (result.status === 'failed') {
+      log.error({ reason: result.reason }, 'fallback transfer failed: hanging up');
+      control.hangup();
+    }
+  }
+
   /** Media for each answered call: an RTP port for the SDP, then the session running the conversation. */
   private mediaProvider(media: CallMediaEngine): CallMediaProvider {
+    return this.mediaProviderFor(media, (call, session, control, log) => {
+      const flowId = this.config.numbers[call.number]?.flow ?? this.config.flows.default;
+      if (flowId === KEYPAD_ECHO_FLOW) {
+        runKeypadEchoDemo(session);
+        return;
+      }
+      this.startConversation(call, flowId, session, control, log);
+    });
+  }
+
+  /**
+   * A media provider whose sessions, once the offer/answer is settled, are handed to `onStart` (the inbound
+   * conversation, or a callback's). Ports come from the engine's range; the session's end is logged with its RTP
+   * figures.
+   */
+  mediaProviderFor(
+    media: CallMediaEngine,
+    onStart: (
+      call: Parameters<CallMediaProvider['reserve']>[0],
+      session: CallMediaSession,
+      control: CallControl,
+      log: Logger,
+    ) => void,
+  ): CallMediaProvider {
     const numbers = this.config.numbers;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the provider's methods are called by the SIP app
-    const app = this;
     const logger = this.logger.child({ component: 'media' });
     return {
       async reserve(call) {
@@ -480,12 +612,7 @@ class AiguilleurApp implements App {
               );
             });
             session.on('speech-detected', () => log.debug({}, 'caller speech detected'));
-            const flowId = settings?.flow ?? app.config.flows.default;
-            if (flowId === KEYPAD_ECHO_FLOW) {
-              runKeypadEchoDemo(session);
-              return;
-            }
-            app.startConversation(call, flowId, session, control, log);
+            onStart(call, session, control, log);
           },
           info: (contentType, body) => session?.receiveSipInfo(contentType, body) ?? false,
           close(reason) {
@@ -502,5 +629,10 @@ class AiguilleurApp implements App {
         };
       },
     };
+  }
+
+  /** The speech recognition of a callback call (the language of the original call). */
+  recognitionSession(language: ConversationLanguage, callId: string): ChainSession | undefined {
+    return this.speech?.chainForLanguage(language)?.openSession({ callId });
   }
 }

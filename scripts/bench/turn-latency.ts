@@ -67,6 +67,8 @@ import { createWebsocketRecognizer } from '../../src/speech/recognition/websocke
 import { EspeakTtsProvider } from '../../src/speech/tts/espeak-tts-provider.js';
 import { CachingTtsProvider } from '../../src/speech/tts/tts-cache.js';
 import { MemoryCallTimeline } from '../../src/store/memory-call-timeline.js';
+import { loadTransferTargets } from '../../src/routing/static-targets.js';
+import type { AgentGroupConfig } from '../../src/config/config-types.js';
 import { audioToolsAvailable, G711_PACKET_BYTES, renderCallerAudio } from '../../test/support/media-audio.js';
 import { VoskProtocolServer } from '../../test/support/vosk-protocol-server.js';
 
@@ -339,6 +341,7 @@ interface CallRecord {
 }
 
 interface Stage {
+  readonly groups: Record<string, AgentGroupConfig>;
   readonly config: AiguilleurConfig;
   readonly flow: LoadedFlow;
   readonly media: MediaEngine;
@@ -430,7 +433,7 @@ async function openCall(
     observer,
   );
   const result = runFlow(stage.flow, port, {
-    groups: stage.config.groups,
+    groups: stage.groups,
     language: LANGUAGE,
     variables: stage.config.flows.variables[FLOW_ID] ?? {},
     timeline: new MemoryCallTimeline(),
@@ -712,8 +715,9 @@ const sounds: CallerSounds = {
 await rm(directory, { recursive: true, force: true });
 
 const flowLoadStarted = performance.now();
+const groups = await loadTransferTargets(config);
 const flow = await loadFlow(join(root, 'flows', FLOW_ID), {
-  groups: config.groups,
+  groups,
   variables: config.flows.variables[FLOW_ID] ?? {},
 });
 const flowLoadMs = performance.now() - flowLoadStarted;
@@ -729,7 +733,7 @@ const media = new MediaEngine({
   recordingDirectory: null,
 });
 const pacer = new RtpPacer();
-const stage: Stage = { config, flow, media, sounds, pacer };
+const stage: Stage = { config, groups, flow, media, sounds, pacer };
 
 // (1) The first call, cold TTS cache.
 progress('cold call (empty TTS cache)...');

@@ -62,7 +62,10 @@ function parseDate(value: unknown): Date | undefined | null {
   if (value === undefined || value === '') {
     return undefined;
   }
-  const date = new Date(String(value));
+  if (typeof value !== 'string') {
+    return null;
+  }
+  const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
@@ -74,44 +77,66 @@ export function routingRoutes(api: OpsRoutingApi, token: string): FastifyPluginC
   };
 }
 
-function registerRoutes(server: Parameters<FastifyPluginCallback>[0], api: OpsRoutingApi, token: string): void {
+function registerRoutes(
+  server: Parameters<FastifyPluginCallback>[0],
+  api: OpsRoutingApi,
+  token: string,
+): void {
   const authorized = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (tokenMatches(request.headers.authorization, token)) {
       return true;
     }
-    void problem(reply, 401, 'AIG_ERR_API_AUTH', 'a valid "Authorization: Bearer <token>" header is required');
+    void problem(
+      reply,
+      401,
+      'AIG_ERR_API_AUTH',
+      'a valid "Authorization: Bearer <token>" header is required',
+    );
     return false;
   };
 
   server.get('/api/groups', async () => ({ groups: await api.groups() }));
 
-  server.put<{ Params: { id: string }; Body: unknown }>('/api/groups/:id/staffing', async (request, reply) => {
-    if (!authorized(request, reply)) {
-      return reply;
-    }
-    const body = request.body as { agents?: unknown; by?: unknown } | null | undefined;
-    const agents = body?.agents;
-    if (typeof agents !== 'number' || !Number.isInteger(agents) || agents < 0 || agents > 100_000) {
-      return problem(reply, 400, 'AIG_ERR_API_INPUT', '"agents" must be a whole number from 0 to 100000');
-    }
-    const by = typeof body?.by === 'string' && body.by.length <= 64 ? body.by : 'api';
-    const view = await api.setStaffedAgents(request.params.id, agents, by);
-    if (view === null) {
-      return problem(reply, 404, 'AIG_ERR_API_NOT_FOUND', `no group "${request.params.id}"`);
-    }
-    return { group: view };
-  });
+  server.put<{ Params: { id: string }; Body: unknown }>(
+    '/api/groups/:id/staffing',
+    async (request, reply) => {
+      if (!authorized(request, reply)) {
+        return reply;
+      }
+      const body = request.body as { agents?: unknown; by?: unknown } | null | undefined;
+      const agents = body?.agents;
+      if (typeof agents !== 'number' || !Number.isInteger(agents) || agents < 0 || agents > 100_000) {
+        return problem(reply, 400, 'AIG_ERR_API_INPUT', '"agents" must be a whole number from 0 to 100000');
+      }
+      const by = typeof body?.by === 'string' && body.by.length <= 64 ? body.by : 'api';
+      const view = await api.setStaffedAgents(request.params.id, agents, by);
+      if (view === null) {
+        return problem(reply, 404, 'AIG_ERR_API_NOT_FOUND', `no group "${request.params.id}"`);
+      }
+      return { group: view };
+    },
+  );
 
-  server.get<{ Querystring: { status?: string; limit?: string } }>('/api/callbacks', async (request, reply) => {
-    if (!authorized(request, reply)) {
-      return reply;
-    }
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 1000);
-    return { callbacks: await api.callbacks(request.query.status ?? null, limit) };
-  });
+  server.get<{ Querystring: { status?: string; limit?: string } }>(
+    '/api/callbacks',
+    async (request, reply) => {
+      if (!authorized(request, reply)) {
+        return reply;
+      }
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 1000);
+      return { callbacks: await api.callbacks(request.query.status ?? null, limit) };
+    },
+  );
 
   server.get<{
-    Querystring: { intent?: string; outcome?: string; group?: string; since?: string; until?: string; limit?: string };
+    Querystring: {
+      intent?: string;
+      outcome?: string;
+      group?: string;
+      since?: string;
+      until?: string;
+      limit?: string;
+    };
   }>('/api/records', async (request, reply) => {
     if (!authorized(request, reply)) {
       return reply;

@@ -262,26 +262,6 @@ const DEFAULT_NUMBERS = {
   },
 } as const;
 
-const DEFAULT_GROUPS = {
-  general: { uri: 'sip:general@127.0.0.1:5090', label: 'General enquiries' },
-  cards: { uri: 'sip:cards@127.0.0.1:5090', label: 'Cards (Vitale, European)' },
-  reimbursements: { uri: 'sip:reimbursements@127.0.0.1:5090', label: 'Reimbursements' },
-  reimbursements_disputes: {
-    uri: 'sip:reimbursements-disputes@127.0.0.1:5090',
-    label: 'Reimbursement disputes',
-  },
-  allowances: { uri: 'sip:allowances@127.0.0.1:5090', label: 'Daily allowances, maternity' },
-  rights: { uri: 'sip:rights@127.0.0.1:5090', label: 'Rights and details' },
-  digital: { uri: 'sip:digital@127.0.0.1:5090', label: 'Online account support' },
-} as const;
-
-const groupSchema = z
-  .object({
-    uri: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }),
-    label: z.string().min(1),
-  })
-  .strict();
-
 const redisUrl = z.string().refine(
   (value) => {
     try {
@@ -303,12 +283,6 @@ export const configSchema = z
       .record(z.string().regex(/^\d+$/, { message: 'dialled numbers must be digit strings' }), numberSchema)
       .default(() => structuredClone(DEFAULT_NUMBERS)),
     speech: speechSchema.default({}),
-    groups: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'group ids are lower-case words' }),
-        groupSchema,
-      )
-      .default(() => structuredClone(DEFAULT_GROUPS)),
     flows: z
       .object({
         directory: z.string().min(1).nullable().default(null),
@@ -328,10 +302,19 @@ export const configSchema = z
     callbacks: z
       .object({
         enabled: z.boolean().default(true),
-        gateway: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }).default('sip:127.0.0.1:5080'),
-        callerId: z.string().regex(/^sips?:/, { message: 'must be a sip: or sips: URI' }).default('sip:3646@127.0.0.1'),
+        gateway: z
+          .string()
+          .regex(/^sips?:/, { message: 'must be a sip: or sips: URI' })
+          .default('sip:127.0.0.1:5080'),
+        callerId: z
+          .string()
+          .regex(/^sips?:/, { message: 'must be a sip: or sips: URI' })
+          .default('sip:3646@127.0.0.1'),
         concurrency: z.number().int().min(1).max(1000).default(4),
-        queue: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aiguilleur-callbacks'),
+        queue: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/)
+          .default('aiguilleur-callbacks'),
       })
       .strict()
       .default({}),

@@ -231,7 +231,8 @@ export interface SpeechConfig {
   readonly pocketsphinx: PocketsphinxConfig;
 }
 
-/** An agent group calls can be transferred to (the routing issue adds skills, hours and load). */
+/** A transfer target of the static list (group or skill → first URI): flow validation and the simulator. The
+ * groups themselves are in the groups file (`routing.groupsFile`, docs/routing.md). */
 export interface AgentGroupConfig {
   /** SIP URI the call is transferred to (REFER target). */
   readonly uri: string;
@@ -312,11 +313,6 @@ export interface AiguilleurConfig {
    */
   readonly numbers: Readonly<Record<string, NumberConfig>>;
   readonly speech: SpeechConfig;
-  /**
-   * Agent groups by id. @default general, cards, reimbursements, reimbursements_disputes, allowances, rights,
-   * digital — each `sip:<id>@127.0.0.1:5090`
-   */
-  readonly groups: Readonly<Record<string, AgentGroupConfig>>;
   readonly flows: FlowsConfig;
   readonly routing: RoutingSettings;
   readonly callbacks: CallbacksConfig;

@@ -51,7 +51,11 @@ export async function runCallbackConversation(
   request: CallbackConversationRequest,
   options: CallbackConversationOptions,
 ): Promise<CallbackConversationOutcome> {
-  const recorder = new FlowTimelineRecorder(options.timeline ?? NO_TIMELINE, 'redact', options.now ?? Date.now);
+  const recorder = new FlowTimelineRecorder(
+    options.timeline ?? NO_TIMELINE,
+    'redact',
+    options.now ?? Date.now,
+  );
   const session = new FlowCallSession(port, recorder, MAX_TURNS, () => undefined);
   const env: FlowStepEnvironment = {
     flow,

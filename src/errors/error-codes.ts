@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   AIG_ERR_ASR_PROTOCOL: { message: 'Speech recognizer sent an unexpected message' },
   AIG_ERR_ASR_INTERNAL: { message: 'Speech recognizer failed' },
   AIG_ERR_REDIS_START: { message: 'Private redis-server could not start' },
+  AIG_ERR_REDIS_UNAVAILABLE: { message: 'Redis did not answer', http: 503 },
+  AIG_ERR_CALL_RECORD_FILE: { message: 'Call record file could not be opened' },
   AIG_ERR_NLU_PHRASES: { message: 'Training phrases are invalid' },
   AIG_ERR_NLU_NOT_TRAINED: { message: 'Intent classifier used before training' },
   AIG_ERR_NLU_EVAL_FILE: { message: 'Evaluation file is invalid' },
@@ -51,6 +53,11 @@ export const ERROR_CODES = {
   AIG_ERR_FLOW_LOOKUP: { message: 'Flow lookup request failed' },
   AIG_ERR_FLOW_TRANSFER: { message: 'Flow transfer failed' },
   AIG_ERR_FLOW_STOPPED: { message: 'Flow run is over' },
+  AIG_ERR_ROUTING_INVALID: { message: 'Groups file is invalid' },
+  AIG_ERR_STAFFING_INVALID: { message: 'Staffed agents value is invalid', http: 400 },
+  AIG_ERR_CALLBACK_SLOT_FULL: { message: 'Callback slot is full', http: 409 },
+  AIG_ERR_CALLBACK_INVALID: { message: 'Callback booking is invalid', http: 400 },
+  AIG_ERR_CALLBACK_STORE: { message: 'Callback store failed', http: 503 },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -53,6 +53,12 @@ export async function startPrivateRedisServer(
       directory,
       '--appendonly',
       'yes',
+      // A booked callback confirmed to a caller must survive a power cut, not only a process crash
+      // (docs/callbacks.md); BullMQ requires that Redis never evicts its keys.
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
       '--save',
       '',
       '--protected-mode',

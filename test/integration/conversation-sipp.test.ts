@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SIPP_BINARY, describeSippRun, runSipp } from '../helpers/sipp.js';
 import { GoogleSpeechServer, speechResponses } from '../support/google-speech-server.js';
@@ -119,15 +119,7 @@ describe(
             recognizers: { fr: [], en: ['pocketsphinx'] },
             google: { apiEndpoint: '127.0.0.1', port: google.port, insecure: true },
           },
-          groups: {
-            general: { uri: 'sip:general@127.0.0.1:5090', label: 'General' },
-            cards: { uri: 'sip:cards@127.0.0.1:5090', label: 'Cards' },
-            reimbursements: { uri: 'sip:reimbursements@127.0.0.1:5090', label: 'Reimbursements' },
-            reimbursements_disputes: { uri: 'sip:disputes@127.0.0.1:5090', label: 'Disputes' },
-            allowances: { uri: 'sip:allowances@127.0.0.1:5090', label: 'Allowances' },
-            rights: { uri: 'sip:rights@127.0.0.1:5090', label: 'Rights' },
-            digital: { uri: 'sip:digital@127.0.0.1:5090', label: 'Digital' },
-          },
+          routing: { groupsFile: resolve(import.meta.dirname, '../fixtures/routing/always-open.yaml') },
         },
         { METADATA_SERVER_DETECTION: 'none' },
       );

@@ -12,6 +12,8 @@
  *
  * The flow is loaded once: training both languages' classifiers is most of this file's time.
  */
+import { loadTransferTargets } from '../../src/routing/static-targets.js';
+import type { AgentGroupConfig } from '../../src/config/config-types.js';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -181,7 +183,7 @@ async function runDialog(
   });
   const timeline = new MemoryCallTimeline();
   const result = await runFlow(flow, port, {
-    groups: config.groups,
+    groups,
     language: dialog.language,
     variables: withLookupUrl(dialog.vars, lookupUrl),
     timeline,
@@ -194,6 +196,9 @@ function nirsOf(text: string): string[] {
   return [...text.matchAll(/\d{15}/g)].map((match) => match[0]);
 }
 
+/** The groups file's targets (loaded once in `before`). */
+let groups: Record<string, AgentGroupConfig> = {};
+
 describe('reference flow assurance-maladie: scripted dialogs', () => {
   let config: AiguilleurConfig;
   let flow: LoadedFlow;
@@ -203,7 +208,8 @@ describe('reference flow assurance-maladie: scripted dialogs', () => {
   before(async () => {
     config = loadConfig({ file: 'config/aiguilleur.yaml', env: {} });
     service = await startCertificateService();
-    const loaded = await tryLoadFlow(FLOW_DIR, { groups: config.groups });
+    groups = await loadTransferTargets(config);
+    const loaded = await tryLoadFlow(FLOW_DIR, { groups });
     if (!loaded.ok) {
       assert.fail(
         `the flow is invalid:\n${loaded.problems.map((problem) => formatFlowProblem(problem)).join('\n')}`,

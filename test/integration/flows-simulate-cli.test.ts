@@ -16,10 +16,7 @@ const config = join(scratch, 'aiguilleur.yaml');
 writeFileSync(
   config,
   [
-    'groups:',
-    '  general: { uri: "sip:general@127.0.0.1:5090", label: General }',
-    '  cards: { uri: "sip:cards@127.0.0.1:5090", label: Cards }',
-    '  allowances: { uri: "sip:allowances@127.0.0.1:5090", label: Allowances }',
+    `routing: { groupsFile: ${JSON.stringify(join(repoRoot, 'test/fixtures/routing/minimal.yaml'))} }`,
     '',
   ].join('\n'),
 );

@@ -3,7 +3,10 @@
  * playing the citizen, with the real media engine behind it. Each final response the callee can give (busy,
  * declined, no answer → our CANCEL, an answer with an SDP we refuse) and each way an answered call ends (our
  * hangup, the callee's BYE, the duration limit, a transfer, shutdown) is checked on the wire by sipp and in what
- * `dial` returns; the answered call proves its media path by receiving the callee's RFC 4733 key press.
+ * `dial` returns; the answered call proves its media path by receiving the callee's RFC 4733 key press. Transfers
+ * to an agent group (sipp UASes as agents) go by REFER, by bridge (the agent's INVITE carries the context, the
+ * citizen is re-INVITEd to the agent's media, a BYE on either side ends the other), or by bridge after a refused
+ * REFER.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -13,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { MediaEngine } from '../../src/media/media-engine.js';
 import type { CallMediaSession } from '../../src/media/media-session-types.js';
 import type { DtmfEvent } from '../../src/media/media-types.js';
-import { outboundTargetUri } from '../../src/sip/call/outbound-call-dialer.js';
+import { outboundTargetUri } from '../../src/sip/call/outbound-call-target.js';
 import type {
   OutboundCallAnswered,
   OutboundCallOutcome,
@@ -21,9 +24,11 @@ import type {
 } from '../../src/sip/call/outbound-call-types.js';
 import { createSipApp } from '../../src/sip/call/sip-app.js';
 import type {
+  BridgeEnd,
   CallMediaProvider,
   SipApp,
   SipAppOptions,
+  TransferResult,
   TransferTarget,
 } from '../../src/sip/call/sip-app-types.js';
 import { freePort } from '../helpers/free-port.js';
@@ -42,6 +47,8 @@ const skip = existsSync(SIPP_BINARY) ? false : `sipp not installed at ${SIPP_BIN
 /** The citizen's number, as a callback booking holds it: it must never reach the logs in clear. */
 const CITIZEN = '06 12 34 56 78';
 const MAX_DURATION_SECONDS = 4;
+/** The agent's media address in its answer: what the citizen's re-INVITE must carry. No RTP is sent there. */
+const AGENT_MEDIA = { agent_rtp_ip: '127.0.0.1', agent_rtp_port: '46780' };
 
 const options: SipAppOptions = {
   numbers: { '3646': { language: 'fr', label: 'Assurance Maladie' } },
@@ -126,6 +133,47 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+function transferTarget(callId: string, over: Partial<TransferTarget>): TransferTarget {
+  return {
+    groupId: 'cards',
+    uris: [],
+    mode: 'refer',
+    fallbackToBridge: false,
+    timeoutMs: 5000,
+    context: {
+      callId,
+      intent: 'health_card',
+      confidence: 0.9,
+      priority: 1,
+      priorityReasons: ['callback'],
+      reasons: 'callback → cards',
+      language: 'fr',
+      flowVersion: '1',
+      nirStatus: 'absent',
+      nir: null,
+    },
+    ...over,
+  };
+}
+
+/** Transferred by bridge, after these attempts (method, outcome, SIP status). */
+function assertBridged(result: TransferResult, attempts: readonly (string | number | null)[][]): void {
+  assert.equal(result.status, 'transferred', JSON.stringify(result));
+  assert.equal(result.status === 'transferred' && result.method, 'bridge');
+  assert.deepEqual(
+    result.attempts.map((a) => [a.method, a.outcome, a.sipStatus]),
+    attempts,
+  );
+}
+
+/** The INVITE an agent received, as traced by sipp. */
+function agentInvite(log: string): string {
+  const start = log.indexOf('INVITE sip:');
+  assert.ok(start >= 0, 'the agent got no INVITE');
+  const end = log.indexOf('\n\n', start);
+  return log.slice(start, end > 0 ? end : undefined);
+}
+
 function answered(outcome: OutboundCallOutcome): OutboundCallAnswered {
   if (outcome.kind !== 'answered') {
     assert.fail(`expected an answered call, got ${JSON.stringify(outcome)}`);
@@ -159,6 +207,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
   let gatewayPort: number;
   const logger = new RecordingLogger();
   const peers: SippProcess[] = [];
+  const bridgeEnds: BridgeEnd[] = [];
 
   before(async () => {
     h = await startEngine();
@@ -175,7 +224,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
       h.srf,
       options,
       logger,
-      { media: observed },
+      { media: observed, onBridgeEnded: (end) => bridgeEnds.push(end) },
       { gatewayUri: `sip:127.0.0.1:${gatewayPort}` },
     );
   });
@@ -329,31 +378,153 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
   void it('transfer: REFER with the context, NOTIFY 200, then our BYE', async () => {
     const { sipp, uri } = await callee({ scenario: 'uas-refer' });
     const call = answered(await app.dial(request(uri)));
-    const target: TransferTarget = {
-      groupId: 'cards',
-      uris: ['sip:3000@127.0.0.1:5999'],
-      mode: 'refer',
-      fallbackToBridge: false,
-      timeoutMs: 5000,
-      context: {
-        callId: call.callId,
-        intent: 'health_card',
-        confidence: 0.9,
-        priority: 0,
-        priorityReasons: [],
-        reasons: 'callback',
-        language: 'fr',
-        flowVersion: '1',
-        nirStatus: 'absent',
-        nir: null,
-      },
-    };
+    const target = transferTarget(call.callId, { uris: ['sip:3000@127.0.0.1:5999'] });
     const result = await within(call.control.transfer(target), 6000, 'transfer');
     assert.equal(result.status, 'transferred', JSON.stringify(result));
     const end = await within(call.ended, 3000, 'end of the call');
     assert.equal(end.reason, 'transferred');
     await assertPeerOk(sipp);
     assert.match((await sipp.done).logs, /REFER to sip:3000@127\.0\.0\.1:5999/);
+    await assertIdle();
+  });
+
+  /** A sipp UAS playing an agent of the group, and its URI. */
+  async function agent(sipp: SippOptions): Promise<{ sipp: SippProcess; uri: string }> {
+    const { sipp: process } = await callee({ traceMessages: true, ...sipp });
+    return { sipp: process, uri: `sip:agent@127.0.0.1:${process.localPort}` };
+  }
+
+  async function bridgeEndOf(callId: string): Promise<BridgeEnd> {
+    return within(
+      (async () => {
+        for (;;) {
+          const end = bridgeEnds.find((e) => e.callId === callId);
+          if (end !== undefined) {
+            return end;
+          }
+          await sleep(10);
+        }
+      })(),
+      3000,
+      'bridge end',
+    );
+  }
+
+  /** The agent's INVITE carries the context as X-Aiguilleur-* headers and User-to-User, and the citizen's SDP. */
+  function assertAgentInvite(log: string, callId: string): void {
+    const invite = agentInvite(log);
+    assert.match(invite, new RegExp(`^X-Aiguilleur-Call-Id: ${callId}$`, 'm'));
+    assert.match(invite, /^X-Aiguilleur-Intent: health_card$/m);
+    assert.match(invite, /^X-Aiguilleur-Priority: 1$/m);
+    assert.match(invite, /^X-Aiguilleur-Priority-Reasons: callback$/m);
+    assert.match(invite, /^X-Aiguilleur-Nir-Status: absent$/m);
+    assert.match(invite, /^User-to-User: [0-9a-f]+;encoding=hex/m);
+    assert.match(invite, /^o=sipp \d+ 1 IN IP4 127\.0\.0\.1/m); // the citizen's answer, not our offer
+  }
+
+  void it('bridge: the agent gets the context, the citizen is re-INVITEd to the agent, its BYE ends both legs', async () => {
+    const desk = await agent({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
+    const { sipp, uri } = await callee({ scenario: 'callee-bridged', template: AGENT_MEDIA, pauseMs: 600 });
+    const call = answered(await app.dial(request(uri)));
+    const session = await within(observed.session(call.callId), 2000, 'media session');
+    const closed = new Promise<void>((resolveClosed) => session.once('closed', () => resolveClosed()));
+
+    const result = await within(
+      call.control.transfer(transferTarget(call.callId, { uris: [desk.uri], mode: 'bridge' })),
+      8000,
+      'transfer',
+    );
+    assertBridged(result, [['bridge', 'transferred', 200]]);
+    // The IVR's RTP for the citizen stopped once media went end to end; the call itself is still live.
+    await within(closed, 1000, 'IVR media closed');
+    assert.equal(media.stats().ports.allocated, 0);
+    // The call is the agent's now: the conversation's hang-up does not drop it (the citizen's scenario would fail
+    // on an early BYE, and the end reason would be `completed`).
+    call.control.hangup();
+    const live = app.activeCalls().find((c) => c.callId === call.callId);
+    assert.equal(live?.direction, 'outbound');
+    assert.equal(live?.state, 'confirmed');
+    assert.equal(live?.rtpPort, undefined);
+
+    const end = await within(call.ended, 5000, 'end of the call');
+    assert.equal(end.reason, 'transferred');
+    const bridgeEnd = await bridgeEndOf(call.callId);
+    assert.equal(bridgeEnd.endedBy, 'caller');
+    assert.equal(bridgeEnd.groupId, 'cards');
+    assert.equal(bridgeEnd.uri, desk.uri);
+    assert.ok(
+      bridgeEnd.handlingSeconds >= 0.5 && bridgeEnd.handlingSeconds < 5,
+      String(bridgeEnd.handlingSeconds),
+    );
+    await assertPeerOk(sipp);
+    await assertPeerOk(desk.sipp); // it got the citizen's BYE relayed
+    assertAgentInvite((await desk.sipp.done).messageLog ?? '', call.callId);
+    // The citizen's re-INVITE: the agent's address and port under our origin, version 1 → 2 (RFC 3264 §8).
+    assert.match(
+      (await sipp.done).logs,
+      /re-INVITE o=- \d+ 2 IN IP4 127\.0\.0\.1 c=IN IP4 127\.0\.0\.1 m=audio 46780 RTP\/AVP/,
+    );
+    await assertIdle();
+  });
+
+  void it('bridge: the agent hangs up first and the citizen gets our BYE', async () => {
+    const desk = await agent({ scenario: 'uas-hangup', pauseMs: 500 });
+    // uas-hangup answers with its own media port: any port will do in the citizen's check.
+    const { sipp, uri } = await callee({
+      scenario: 'callee-bridged-agent-hangs-up',
+      template: { agent_rtp_ip: '127.0.0.1', agent_rtp_port: '[1-9][0-9]*' },
+    });
+    const call = answered(await app.dial(request(uri)));
+    const result = await within(
+      call.control.transfer(transferTarget(call.callId, { uris: [desk.uri], mode: 'bridge' })),
+      8000,
+      'transfer',
+    );
+    assert.equal(result.status, 'transferred', JSON.stringify(result));
+    const end = await within(call.ended, 5000, 'end of the call');
+    assert.equal(end.reason, 'transferred');
+    const bridgeEnd = await bridgeEndOf(call.callId);
+    assert.equal(bridgeEnd.endedBy, 'agent');
+    assert.ok(bridgeEnd.handlingSeconds >= 0.4, String(bridgeEnd.handlingSeconds));
+    await assertPeerOk(desk.sipp);
+    await assertPeerOk(sipp);
+    assert.match(
+      (await sipp.done).logs,
+      /BYE from the IVR, Reason .*Q\.850;cause=16;text="Call transferred"/,
+    );
+    await assertIdle();
+  });
+
+  void it('REFER refused (501) → bridge to the same URI, with the context; the citizen BYE reaches the agent', async () => {
+    const desk = await agent({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
+    const { sipp, uri } = await callee({
+      scenario: 'callee-refer-refused',
+      template: { refer_status: '501', refer_reason: 'Not Implemented', ...AGENT_MEDIA },
+      pauseMs: 400,
+    });
+    const call = answered(await app.dial(request(uri)));
+    const result = await within(
+      call.control.transfer(
+        transferTarget(call.callId, { uris: [desk.uri], mode: 'refer', fallbackToBridge: true }),
+      ),
+      8000,
+      'transfer',
+    );
+    assertBridged(result, [
+      ['refer', 'refused', 501],
+      ['bridge', 'transferred', 200],
+    ]);
+    const end = await within(call.ended, 5000, 'end of the call');
+    assert.equal(end.reason, 'transferred');
+    const bridgeEnd = await bridgeEndOf(call.callId);
+    assert.equal(bridgeEnd.endedBy, 'caller');
+    assert.ok(bridgeEnd.handlingSeconds >= 0.3, String(bridgeEnd.handlingSeconds));
+    await assertPeerOk(sipp);
+    await assertPeerOk(desk.sipp);
+    const citizenLogs = (await sipp.done).logs;
+    assert.match(citizenLogs, new RegExp(`REFER to ${desk.uri}\\?`));
+    assert.match(citizenLogs, /re-INVITE o=- \d+ 2 IN IP4 127\.0\.0\.1 c=IN IP4 127\.0\.0\.1 m=audio 46780/);
+    assertAgentInvite((await desk.sipp.done).messageLog ?? '', call.callId);
     await assertIdle();
   });
 

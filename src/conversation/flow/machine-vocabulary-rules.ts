@@ -191,8 +191,14 @@ class VocabularyChecker {
       case 'offerCallback': {
         const field = src === 'route' ? 'skill' : 'group';
         const value = fields[field];
-        if (value !== undefined && (typeof value !== 'string' || (literal(value) && !this.groups.has(value)))) {
-          bad(field, `"${field}" must be a group or a skill of the routing config (known: ${[...this.groups].join(', ') || 'none'})`);
+        if (
+          value !== undefined &&
+          (typeof value !== 'string' || (literal(value) && !this.groups.has(value)))
+        ) {
+          bad(
+            field,
+            `"${field}" must be a group or a skill of the routing config (known: ${[...this.groups].join(', ') || 'none'})`,
+          );
         }
         if (src === 'route' && fields.level !== undefined && fields.level !== 1 && fields.level !== 2) {
           bad('level', '"level" must be 1 or 2');

@@ -190,7 +190,8 @@ export const FLOW_GUARD_IMPLEMENTATIONS: Readonly<Record<FlowGuardName, FlowGuar
   },
   callbackBooked: ({ context, event }) => {
     const output = eventOutput(event);
-    const callback = output !== undefined && output !== null && 'status' in output ? output : context.callback;
+    const callback =
+      output !== undefined && output !== null && 'status' in output ? output : context.callback;
     return isRecord(callback) && callback.status === 'booked';
   },
   all: (scope, { guards }, env) =>

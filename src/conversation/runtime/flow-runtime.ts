@@ -28,11 +28,7 @@ import { initialFlowContext, type FlowContext } from './flow-context.js';
 import { callContext, flowMachine, statePath } from './flow-machine.js';
 import { errorKindOf } from './flow-step-error.js';
 import type { FlowRouting } from './flow-routing.js';
-import {
-  DEFAULT_LISTEN_DEFAULTS,
-  type FlowStepEnvironment,
-  type ListenDefaults,
-} from './flow-step-types.js';
+import { DEFAULT_LISTEN_DEFAULTS, type FlowStepEnvironment, type ListenDefaults } from './flow-step-types.js';
 import { FlowTimelineRecorder, type DecisionReason } from './flow-timeline-recorder.js';
 import type { TranscriptPolicy } from './timeline-redaction.js';
 import { transferContext } from './transfer-step.js';

@@ -141,9 +141,7 @@ async function chooseSlot(
 ): Promise<FlowCallbackSlot | null> {
   const language = scope.context.language;
   const slotsText = texts
-    .map((text, i) =>
-      language === 'fr' ? `${text}, tapez ${i + 1}` : `${text}, press ${i + 1}`,
-    )
+    .map((text, i) => (language === 'fr' ? `${text}, tapez ${i + 1}` : `${text}, press ${i + 1}`))
     .join(' ; ');
   const choiceScope = scopeWith(scope, { slotsText });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -190,7 +188,11 @@ export async function runOfferCallbackStep(
   }
   const group = groupId === null ? null : routing.group(groupId);
   if (group === null) {
-    throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'no-group', `no group to call back from (${groupId ?? 'none'})`);
+    throw new FlowStepError(
+      'AIG_ERR_FLOW_TRANSFER',
+      'no-group',
+      `no group to call back from (${groupId ?? 'none'})`,
+    );
   }
   const timezone = group.hours.timezone;
   if (intro.length > 0) {
@@ -245,7 +247,13 @@ export async function runOfferCallbackStep(
         slot: booking.slot.start,
       });
       env.session.callbackId = booking.callbackId;
-      return { status: 'booked', callbackId: booking.callbackId, slot: booking.slot.start, slotText, numberEnd };
+      return {
+        status: 'booked',
+        callbackId: booking.callbackId,
+        slot: booking.slot.start,
+        slotText,
+        numberEnd,
+      };
     } catch (err) {
       if (!isSlotFull(err) || round === 1) {
         throw err;

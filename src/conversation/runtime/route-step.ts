@@ -84,7 +84,8 @@ export function summarizeRoute(
     wait: wait === null ? null : spokenWait(wait, language),
     callbackAdvised: decision.kind === 'transfer' ? decision.callbackAdvised : decision.kind === 'callback',
     nextOpening,
-    nextOpeningText: nextOpening === null ? null : spokenMoment(new Date(nextOpening), now, timezone, language),
+    nextOpeningText:
+      nextOpening === null ? null : spokenMoment(new Date(nextOpening), now, timezone, language),
     hours: group === null ? null : spokenOpeningHours(group.hours, language),
     priority: decision.priority.level,
     priorityReasons: [...decision.priority.reasons],
@@ -101,7 +102,11 @@ export function summarizeRoute(
  */
 function staticRoute(env: FlowStepEnvironment, target: string): FlowRouteSummary {
   if (!Object.hasOwn(env.groups, target)) {
-    throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'no-group', `group "${target}" is not in the configuration`);
+    throw new FlowStepError(
+      'AIG_ERR_FLOW_TRANSFER',
+      'no-group',
+      `group "${target}" is not in the configuration`,
+    );
   }
   env.session.recorder.routing({ decision: 'transfer', group: target, static: true });
   return {
@@ -151,7 +156,10 @@ export async function decideRoute(
   return { decision, summary };
 }
 
-export async function runRouteStep(env: FlowStepEnvironment, input: FlowStepInput): Promise<FlowRouteSummary> {
+export async function runRouteStep(
+  env: FlowStepEnvironment,
+  input: FlowStepInput,
+): Promise<FlowRouteSummary> {
   const { args, scope } = input;
   const skill = stringArg(args, 'skill') ?? null;
   const levelArg = args.level;

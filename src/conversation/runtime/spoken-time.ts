@@ -10,7 +10,15 @@ import type { OpeningHours, Weekday } from '../../routing/routing-types.js';
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 const DAY_NAMES: Readonly<Record<ConversationLanguage, Readonly<Record<Weekday, string>>>> = {
-  fr: { mon: 'lundi', tue: 'mardi', wed: 'mercredi', thu: 'jeudi', fri: 'vendredi', sat: 'samedi', sun: 'dimanche' },
+  fr: {
+    mon: 'lundi',
+    tue: 'mardi',
+    wed: 'mercredi',
+    thu: 'jeudi',
+    fri: 'vendredi',
+    sat: 'samedi',
+    sun: 'dimanche',
+  },
   en: {
     mon: 'Monday',
     tue: 'Tuesday',
@@ -23,8 +31,34 @@ const DAY_NAMES: Readonly<Record<ConversationLanguage, Readonly<Record<Weekday, 
 };
 
 const MONTHS: Readonly<Record<ConversationLanguage, readonly string[]>> = {
-  fr: ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'],
-  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+  fr: [
+    'janvier',
+    'février',
+    'mars',
+    'avril',
+    'mai',
+    'juin',
+    'juillet',
+    'août',
+    'septembre',
+    'octobre',
+    'novembre',
+    'décembre',
+  ],
+  en: [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ],
 };
 
 interface LocalParts {
@@ -89,12 +123,7 @@ function dayNumber(parts: LocalParts): number {
 }
 
 /** "aujourd’hui à 14 heures", "demain à 9 heures 30", "lundi 30 novembre à 9 heures" (and English). */
-export function spokenMoment(
-  at: Date,
-  now: Date,
-  timezone: string,
-  language: ConversationLanguage,
-): string {
+export function spokenMoment(at: Date, now: Date, timezone: string, language: ConversationLanguage): string {
   const local = localParts(at, timezone);
   const today = localParts(now, timezone);
   const clock = spokenClock(local.hour, local.minute, language);
@@ -158,8 +187,7 @@ function periodText(open: string, close: string, language: ConversationLanguage)
  * vendredi de 8 heures 30 à 17 heures 30", "Monday to Friday, 8:30 am to 5:30 pm"); closed days are left out.
  */
 export function spokenOpeningHours(hours: OpeningHours, language: ConversationLanguage): string {
-  const signature = (day: Weekday): string =>
-    hours.weekly[day].map((p) => `${p.open}-${p.close}`).join(',');
+  const signature = (day: Weekday): string => hours.weekly[day].map((p) => `${p.open}-${p.close}`).join(',');
   const runs: { first: Weekday; last: Weekday; day: Weekday }[] = [];
   for (const day of WEEKDAYS) {
     if (hours.weekly[day].length === 0) {

@@ -152,7 +152,11 @@ export async function runTransferStep(
       return { status: 'transferred', group: group.id, method: outcome.method };
     }
     failures.push(`${group.id}: ${outcome.reason}`);
-    env.session.recorder.routing({ transferFailed: group.id, reason: outcome.reason, sipStatus: outcome.sipStatus });
+    env.session.recorder.routing({
+      transferFailed: group.id,
+      reason: outcome.reason,
+      sipStatus: outcome.sipStatus,
+    });
   }
   throw new FlowStepError('AIG_ERR_FLOW_TRANSFER', 'transfer-failed', failures.join('; ') || 'no group');
 }

@@ -15,6 +15,7 @@
  * Transcripts are kept in the simulator's timeline (the designer typed them); digits and NIRs are masked as on a
  * live call, except in the prompts the IVR says (read-backs are shown as said).
  */
+import { loadTransferTargets } from '../../routing/static-targets.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -77,7 +78,8 @@ export async function runFlowsSimulate(options: FlowsSimulateOptions): Promise<n
       : join(config.flows.directory ?? 'flows', options.flow);
   const flowId = directory.replace(/\/+$/, '').split('/').pop() ?? directory;
   const variables = config.flows.variables[flowId] ?? {};
-  const loaded = await tryLoadFlow(directory, { groups: config.groups, variables });
+  const groups = await loadTransferTargets(config);
+  const loaded = await tryLoadFlow(directory, { groups, variables });
   if (!loaded.ok) {
     options.progress(`${loaded.directory}: the flow is invalid`);
     for (const problem of loaded.problems) {
@@ -121,7 +123,7 @@ export async function runFlowsSimulate(options: FlowsSimulateOptions): Promise<n
   const timeline = new MemoryCallTimeline((entry) => write.timelineEntry(entry));
   try {
     const result = await runFlow(flow, port, {
-      groups: config.groups,
+      groups,
       language,
       variables,
       timeline,

@@ -156,7 +156,11 @@ export class SimulatedCallPort implements CallPort {
       context: request.context,
     });
     return Promise.resolve(
-      this.options.transfer?.(request) ?? { status: 'transferred', method: request.mode, uri: request.uris[0] ?? '' },
+      this.options.transfer?.(request) ?? {
+        status: 'transferred',
+        method: request.mode,
+        uri: request.uris[0] ?? '',
+      },
     );
   }
 

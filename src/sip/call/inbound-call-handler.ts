@@ -8,18 +8,19 @@ import type { ErrorCode } from '../../errors/error-codes.js';
 import { maskNumber } from '../../logging/redaction.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { admitInvite, optionTags, type AdmissionState } from './call-admission.js';
-import { byeHeaders, endedByPeerOrServer, warningHeader } from './call-signalling.js';
+import { AnsweredCallControl } from './answered-call-control.js';
+import { attachCallDialogEvents, hangUpAnswered } from './call-dialog-events.js';
+import { endedByPeerOrServer, warningHeader } from './call-signalling.js';
 import { CallRegistry } from './call-registry.js';
-import { transferDialog, type DialogTransfer } from './dialog-transfer.js';
 import { InboundCall } from './inbound-call.js';
+import { negotiatedMedia } from './negotiated-media.js';
 import { NumberDirectory } from './number-directory.js';
 import { sdpFromRequest } from './request-sdp.js';
 import { RtpPortAllocator } from './rtp-port-allocator.js';
 import { buildOffer, checkAnswer, negotiateAnswer } from './sdp-negotiator.js';
-import type { LocalMediaOptions, NegotiatedMedia } from './sdp-types.js';
+import type { LocalMediaOptions } from './sdp-types.js';
 import { capabilityHeaders } from './sip-capabilities.js';
 import type {
-  CallControl,
   CallEndReason,
   CallLogger,
   CallSnapshot,
@@ -35,19 +36,12 @@ import {
 } from './srf-types.js';
 import type { TransferDialog, TransferSrf } from './transfer-dialog-types.js';
 
-function mediaOf(result: NegotiatedMedia): NegotiatedMedia {
-  const { codec, telephoneEvent, ptime, remote, direction } = result;
-  return telephoneEvent === undefined
-    ? { codec, ptime, remote, direction }
-    : { codec, telephoneEvent, ptime, remote, direction };
-}
-
 export class InboundCallHandler {
   private readonly directory: NumberDirectory;
   private readonly ports: RtpPortAllocator;
   private readonly registry = new CallRegistry();
-  /** The transfer of each call that has one (running, or bridged to an agent); removed when it fails or ends. */
-  private readonly transfers = new Map<InboundCall, DialogTransfer>();
+  /** The control (and transfer) of each answered call, from its dialog to its end. */
+  private readonly controls = new Map<InboundCall, AnsweredCallControl>();
   private readonly clock: Clock;
   private isDraining = false;
 
@@ -241,7 +235,7 @@ export class InboundCallHandler {
       return false;
     }
     call.localSdp = answer.sdp;
-    call.media = mediaOf(answer);
+    call.media = negotiatedMedia(answer);
     return true;
   }
 
@@ -305,33 +299,16 @@ export class InboundCallHandler {
   private attachDialog(call: InboundCall, dialog: SrfDialog, lateOffer: boolean): void {
     call.dialog = dialog;
     call.transition('answered', { codec: call.media?.codec.name, rtpPort: call.rtpPort });
-    dialog.on('destroy', (msg, reason) => {
-      const transfer = this.transfers.get(call);
-      // Handed over already: bridged to an agent, or a REFER the caller accepted (it hangs up once connected).
-      const handedOver = transfer?.handedOver ?? false;
-      transfer?.onCallerEnded('caller');
-      this.finish(call, handedOver ? 'transferred' : endedByPeerOrServer(msg, call.state), {
-        remoteReason: reason,
-      });
-    });
-    dialog.on('notify', (req, res) => {
-      const transfer = this.transfers.get(call);
-      if (transfer === undefined) {
-        res.send(200, undefined, {}); // a late NOTIFY of a finished REFER subscription
-      } else {
-        transfer.onNotify(req, res);
-      }
+    const control = this.controlOf(call);
+    attachCallDialogEvents(dialog, {
+      control,
+      media: () => call.mediaReservation,
+      onEnded: ({ handedOver, msg, reason }) =>
+        this.finish(call, handedOver ? 'transferred' : endedByPeerOrServer(msg, call.state), {
+          remoteReason: reason,
+        }),
     });
     dialog.on('ack', (ack) => this.onAck(call, ack.body, lateOffer));
-    dialog.on('info', (req, res) => {
-      const handled = call.mediaReservation?.info(req.get('Content-Type'), req.body ?? '') ?? false;
-      // Legacy INFO DTMF (no Info-Package, RFC 6086 §2): 200 when understood, 415 for any other body.
-      res.send(
-        handled ? 200 : 415,
-        undefined,
-        handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } },
-      );
-    });
   }
 
   private onAck(call: InboundCall, body: string | undefined, lateOffer: boolean): void {
@@ -348,7 +325,7 @@ export class InboundCallHandler {
       this.hangup(call, 'media-rejected');
       return;
     }
-    call.media = mediaOf(result);
+    call.media = negotiatedMedia(result);
     this.announceAnswered(call);
   }
 
@@ -362,22 +339,9 @@ export class InboundCallHandler {
         call.interrupt?.();
         return;
       case 'answered':
-      case 'confirmed': {
-        const dialog = call.dialog;
-        if (dialog === undefined || !call.transition('ending', { reason })) {
-          return;
-        }
-        const headers = byeHeaders(reason);
-        call.log.info({ reason }, 'hanging up');
-        dialog.destroy({ headers }).then(
-          () => this.finish(call, reason),
-          (err: unknown) => {
-            call.log.warn({ err }, 'BYE failed');
-            this.finish(call, reason);
-          },
-        );
+      case 'confirmed':
+        hangUpAnswered(call, reason, () => this.finish(call, reason));
         return;
-      }
       case 'ending':
       case 'ended':
         return;
@@ -391,9 +355,8 @@ export class InboundCallHandler {
     }
     call.maxDurationTimer?.cancel();
     call.maxDurationTimer = undefined;
-    // A bridged agent leg must not outlive the caller's (no-op if the transfer already saw the end).
-    this.transfers.get(call)?.onCallerEnded('ivr');
-    this.transfers.delete(call);
+    this.controls.get(call)?.release();
+    this.controls.delete(call);
     if (call.mediaReservation !== undefined) {
       call.mediaReservation.close(reason);
     } else if (call.rtpPort !== undefined) {
@@ -422,7 +385,7 @@ export class InboundCallHandler {
     );
     const media = call.media;
     if (call.mediaReservation !== undefined && media !== undefined) {
-      call.mediaReservation.start(media, this.controlOf(call)).catch((err: unknown) => {
+      call.mediaReservation.start(media, this.controlOf(call).control).catch((err: unknown) => {
         call.log.error({ err }, 'media could not start');
         this.hangup(call, 'error');
       });
@@ -434,79 +397,29 @@ export class InboundCallHandler {
     }
   }
 
-  /** What the conversation may do to the call: hand it to an agent group (REFER or bridge), or hang up. */
-  private controlOf(call: InboundCall): CallControl {
-    return {
-      transfer: async (target) => {
-        const dialog = call.dialog;
-        if (dialog === undefined || call.state !== 'confirmed') {
-          return { status: 'failed', reason: `call is ${call.state}`, sipStatus: null, attempts: [] };
-        }
-        if (this.transfers.get(call)?.holdsCall === true) {
-          return {
-            status: 'failed',
-            reason: 'a transfer is already in progress',
-            sipStatus: null,
-            attempts: [],
-          };
-        }
+  /** What the conversation may do to the call (transfer to an agent group, hang up): one per answered call. */
+  private controlOf(call: InboundCall): AnsweredCallControl {
+    let control = this.controls.get(call);
+    if (control === undefined) {
+      control = new AnsweredCallControl({
         // A real drachtio-srf Srf/Dialog has the UAC and re-INVITE members `TransferSrf`/`TransferDialog` name.
-        const callerDialog = dialog as unknown as TransferDialog;
-        const transfer = transferDialog(
-          {
-            srf: this.srf as unknown as TransferSrf,
-            dialog: callerDialog,
-            remoteSdp: callerDialog.remote.sdp,
-            localSdp: callerDialog.local.sdp || (call.localSdp ?? ''),
-            log: call.log,
-            referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
-            clock: this.clock,
-            onMediaHandedOver: () => this.handOverMedia(call),
-            hangUpCaller: () => this.hangup(call, 'transferred'),
-            onBridgeEnded: (end) => {
-              try {
-                this.deps.onBridgeEnded?.(end);
-              } catch (err) {
-                call.log.error({ err }, 'onBridgeEnded listener failed');
-              }
-            },
-          },
-          target,
-        );
-        this.transfers.set(call, transfer);
-        call.log.info(
-          { group: target.groupId, mode: target.mode, uris: target.uris.length },
-          'transfer started',
-        );
-        const result = await transfer.start();
-        call.log.info(
-          result.status === 'transferred'
-            ? {
-                result: result.status,
-                method: result.method,
-                uri: result.uri,
-                attempts: result.attempts.length,
-              }
-            : { result: result.status, reason: result.reason, attempts: result.attempts.length },
-          'transfer finished',
-        );
-        if (result.status === 'failed') {
-          if (this.transfers.get(call) === transfer) {
-            this.transfers.delete(call);
-          }
-        } else if (result.method === 'refer') {
-          this.hangup(call, 'transferred');
-        }
-        return result;
-      },
-      hangup: () => {
-        if (this.transfers.get(call)?.phase === 'bridged') {
-          call.log.debug({}, 'hang-up ignored: the call is bridged to an agent');
-          return;
-        }
-        this.hangup(call, 'completed');
-      },
-    };
+        srf: this.srf as unknown as TransferSrf,
+        log: call.log,
+        clock: this.clock,
+        referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
+        transferable: () =>
+          call.dialog === undefined || call.state !== 'confirmed'
+            ? { state: call.state }
+            : { dialog: call.dialog as unknown as TransferDialog, localSdp: call.localSdp ?? '' },
+        onMediaHandedOver: () => this.handOverMedia(call),
+        hangUp: (reason) => this.hangup(call, reason),
+        onBridgeEnded: (end) => this.deps.onBridgeEnded?.(end),
+      });
+      if (!call.ended) {
+        this.controls.set(call, control); // `finish` releases it
+      }
+    }
+    return control;
   }
 
   /**

@@ -92,6 +92,7 @@ export class InboundCall {
   snapshot(now: number): CallSnapshot {
     return {
       callId: this.callId,
+      direction: 'inbound',
       number: this.number,
       service: this.service,
       state: this.current,

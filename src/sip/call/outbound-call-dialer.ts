@@ -2,17 +2,22 @@
  * Outbound calls (the callback dialer): reserves media, offers SDP in an INVITE sent with drachtio-srf's
  * `createUAC`, CANCELs when nobody answers in time, reads the final response as busy / no answer / declined /
  * failed, and on a 200 checks the SDP answer and starts the media. An answered call then lives like an inbound
- * one: BYE either way, a maximum duration, shutdown, blind transfer by REFER; each ends its media exactly once.
+ * one (`AnsweredCallControl`, `attachCallDialogEvents`): BYE either way, a maximum duration, shutdown, transfer to
+ * an agent group by REFER or bridge (`transferDialog`); each ends its media exactly once.
  */
 import { randomUUID } from 'node:crypto';
 import { isAigError } from '../../errors/aig-error.js';
 import type { ErrorCode } from '../../errors/error-codes.js';
 import { redactSipUri } from '../../logging/redaction.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { byeHeaders, endedByPeerOrServer } from './call-signalling.js';
-import { PendingTransfer } from './call-transfer.js';
-import { NumberDirectory, isTelephoneNumber, normaliseNumber } from './number-directory.js';
-import { OutboundCall, type SentInvite } from './outbound-call.js';
+import { AnsweredCallControl } from './answered-call-control.js';
+import { attachCallDialogEvents, hangUpAnswered, sendBye } from './call-dialog-events.js';
+import { endedByPeerOrServer } from './call-signalling.js';
+import { negotiatedMedia } from './negotiated-media.js';
+import { NumberDirectory } from './number-directory.js';
+import { OutboundCall } from './outbound-call.js';
+import { endReasonOfGivingUp, outcomeOfFinalStatus } from './outbound-call-outcome.js';
+import { outboundExtraHeaders, outboundFromHeader, outboundTargetUri } from './outbound-call-target.js';
 import type {
   OutboundCallEnd,
   OutboundCallOutcome,
@@ -21,20 +26,16 @@ import type {
   OutboundDialerOptions,
 } from './outbound-call-types.js';
 import { buildOffer, checkAnswer } from './sdp-negotiator.js';
-import type { NegotiatedMedia } from './sdp-types.js';
 import { capabilityHeaders } from './sip-capabilities.js';
-import { transferContextHeaders } from './transfer-context-headers.js';
 import type {
-  CallControl,
+  BridgeEnd,
   CallEndReason,
   CallLogger,
   CallMediaProvider,
   CallSnapshot,
-  TransferAttempt,
-  TransferResult,
-  TransferTarget,
 } from './sip-app-types.js';
 import { sipErrorStatus, type SrfDialog, type SrfHeaders } from './srf-types.js';
+import type { SentInvite, TransferDialog, TransferSrf } from './transfer-dialog-types.js';
 
 /** A dialog created by `createUAC`: the SDP answer is in `remote.sdp` (drachtio-srf `Dialog`). */
 export interface SrfUacDialog extends SrfDialog {
@@ -69,113 +70,15 @@ export interface OutboundDialerDependencies {
   readonly clock?: Clock;
   /** Inbound side's state: outbound calls share `maxConcurrent` and stop with the drain. */
   readonly admission: () => { draining: boolean; inboundCalls: number; overloaded: boolean };
-}
-
-/** RFC 3261 §25.1 token: what a header name may be made of. */
-const HEADER_NAME = /^[A-Za-z0-9!%'*+\-.^_`|~]+$/;
-/** Headers the dialog, the transaction or our SDP own: a caller of `dial` cannot set them. */
-const RESERVED_HEADERS = new Set([
-  'from',
-  'to',
-  'call-id',
-  'cseq',
-  'via',
-  'contact',
-  'content-type',
-  'content-length',
-  'max-forwards',
-]);
-
-/**
- * The Request-URI for `to`: a `sip:`/`sips:` URI as is; a telephone number or `tel:` URI (RFC 3966) as the user
- * part of a URI at the gateway (RFC 3261 §19.1.6: a telephone-subscriber in the user part). Throws RangeError
- * for anything else, or a number with no gateway configured.
- */
-export function outboundTargetUri(to: string, gatewayUri: string | undefined): string {
-  const target = to.trim().replace(/^<(.*)>$/, '$1');
-  if (/^sips?:[^@\s]*\S/i.test(target)) {
-    return target;
-  }
-  const tel = /^tel:([^;?]+)/i.exec(target);
-  const number = tel?.[1] ?? target;
-  if (!isTelephoneNumber(number)) {
-    throw new RangeError('callee is neither a SIP URI nor a telephone number');
-  }
-  if (gatewayUri === undefined || gatewayUri.trim() === '') {
-    throw new RangeError('a telephone number needs a gateway (callbacks.gateway)');
-  }
-  const gateway = /^(sips?):(?:[^@]*@)?(.+)$/i.exec(gatewayUri.trim());
-  const scheme = gateway?.[1]?.toLowerCase() ?? 'sip';
-  const hostport = gateway?.[2] ?? gatewayUri.trim();
-  return `${scheme}:${normaliseNumber(number)}@${hostport}`;
-}
-
-/** RFC 3261 §20.20 From: a quoted display name (quotes and backslashes escaped, §25.1) before the URI. */
-function fromHeader(from: OutboundCallRequest['from']): string {
-  const name = from.displayName?.replace(/[\r\n]/g, ' ').replace(/(["\\])/g, '\\$1');
-  return name === undefined || name === '' ? `<${from.uri}>` : `"${name}" <${from.uri}>`;
-}
-
-function extraHeaders(headers: Readonly<Record<string, string>>): SrfHeaders {
-  const out: SrfHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name) || RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw new RangeError(`header "${name}" cannot be set on an outbound INVITE`);
-    }
-    if (/[\r\n]/.test(value)) {
-      throw new RangeError(`header "${name}" has a line break in its value`);
-    }
-    out[name] = value;
-  }
-  return out;
-}
-
-/** RFC 3261 §21: what each final status means for a callback. */
-function outcomeOfStatus(
-  call: OutboundCall,
-  status: number | undefined,
-  detail: string,
-): { outcome: OutboundCallOutcome; endReason: CallEndReason } {
-  const callId = call.callId;
-  if (call.pendingEnd === 'shutdown') {
-    const outcome = { kind: 'failed', callId, status: status ?? null, reason: 'shutdown' } as const;
-    return { outcome: { ...outcome, code: 'AIG_ERR_DRAINING' }, endReason: 'shutdown' };
-  }
-  switch (status) {
-    case 486: // Busy Here
-    case 600: // Busy Everywhere
-      return { outcome: { kind: 'busy', callId, status }, endReason: 'rejected' };
-    case 480: // Temporarily Unavailable
-    case 408: // Request Timeout: nothing came back (Timer B, §17.1.1.2), or no 487 after our CANCEL (§9.1)
-      return { outcome: { kind: 'no-answer', callId, status }, endReason: 'rejected' };
-    case 487: // Request Terminated: ours when we cancelled it; otherwise someone else's doing
-      return call.cancelSent
-        ? { outcome: { kind: 'no-answer', callId, status }, endReason: 'cancelled' }
-        : { outcome: { kind: 'failed', callId, status, reason: detail }, endReason: 'rejected' };
-    case 603: // Decline
-    case 403: // Forbidden
-      return { outcome: { kind: 'declined', callId, status }, endReason: 'rejected' };
-    default:
-      return {
-        outcome: { kind: 'failed', callId, status: status ?? null, reason: detail },
-        endReason: status === undefined ? 'error' : 'rejected',
-      };
-  }
+  /**
+   * Told when a call bridged to an agent ends (as `SipAppDependencies.onBridgeEnded` for inbound calls: routing
+   * measures handling time). A throwing listener is logged.
+   */
+  readonly onBridgeEnded?: (end: BridgeEnd) => void;
 }
 
 /** How long the server gets to send its own BYE for a 200 that crossed our CANCEL, ms. */
 const SERVER_BYE_WAIT_MS = 4000;
-
-function endReasonOfGivingUp(why: CallEndReason | 'ring-timeout'): CallEndReason {
-  return why === 'ring-timeout' ? 'cancelled' : why;
-}
-
-function mediaOf(result: NegotiatedMedia): NegotiatedMedia {
-  const { codec, telephoneEvent, ptime, remote, direction } = result;
-  return telephoneEvent === undefined
-    ? { codec, ptime, remote, direction }
-    : { codec, telephoneEvent, ptime, remote, direction };
-}
 
 interface LiveOutboundCall {
   readonly call: OutboundCall;
@@ -232,7 +135,7 @@ export class OutboundCallDialer implements OutboundCalling {
     let headers: SrfHeaders;
     try {
       uri = outboundTargetUri(request.to, this.options.gatewayUri);
-      headers = extraHeaders(request.headers ?? {});
+      headers = outboundExtraHeaders(request.headers ?? {});
     } catch (err) {
       return refused((err as Error).message);
     }
@@ -332,7 +235,7 @@ export class OutboundCallDialer implements OutboundCalling {
             headers: {
               ...capabilityHeaders(),
               ...headers,
-              From: fromHeader(request.from),
+              From: outboundFromHeader(request.from),
               'Call-ID': call.callId,
               'Content-Type': 'application/sdp',
               'User-Agent': this.options.userAgent,
@@ -376,7 +279,7 @@ export class OutboundCallDialer implements OutboundCalling {
     );
 
     if (!('remote' in dialog)) {
-      const { outcome, endReason } = outcomeOfStatus(call, dialog.status, dialog.detail);
+      const { outcome, endReason } = outcomeOfFinalStatus(call, dialog.status, dialog.detail);
       call.log.info(
         { status: dialog.status ?? null, outcome: outcome.kind, cancelled: call.cancelSent },
         'outbound call not answered',
@@ -409,8 +312,7 @@ export class OutboundCallDialer implements OutboundCalling {
       call.transition('ending', { reason });
       call.maxDurationTimer = this.clock.setTimeout(() => {
         call.log.warn({}, 'no BYE from the server after a 200 that crossed our CANCEL: sending one');
-        const done = (): void => this.finish(call, reason);
-        dialog.destroy({ headers: byeHeaders(reason) }).then(done, done);
+        sendBye(dialog, reason, call.log, () => this.finish(call, reason));
       }, SERVER_BYE_WAIT_MS);
       return why === 'ring-timeout'
         ? { kind: 'no-answer', callId, status: 200 }
@@ -422,7 +324,7 @@ export class OutboundCallDialer implements OutboundCalling {
       this.hangup(call, 'media-rejected');
       return { kind: 'failed', callId, status: 200, reason: `SDP answer refused: ${result.reason}` };
     }
-    const media = mediaOf(result);
+    const media = negotiatedMedia(result);
     call.media = media;
     call.answeredAt = this.clock.now();
     call.maxDurationTimer = this.clock.setTimeout(
@@ -433,7 +335,7 @@ export class OutboundCallDialer implements OutboundCalling {
       { codec: media.codec.name, ptime: media.ptime, telephoneEvent: media.telephoneEvent !== undefined },
       'outbound call answered',
     );
-    const control = this.controlOf(call);
+    const control = this.controlOf(call).control;
     call.mediaReservation?.start(media, control).catch((err: unknown) => {
       call.log.error({ err }, 'media could not start');
       this.hangup(call, 'error');
@@ -444,34 +346,17 @@ export class OutboundCallDialer implements OutboundCalling {
   private attachDialog(call: OutboundCall, dialog: SrfUacDialog): void {
     call.dialog = dialog;
     call.transition('answered');
-    dialog.on('destroy', (msg, reason) => {
-      const transfer = call.transfer;
-      if (transfer?.pending === true) {
-        transfer.onDialogEnded();
-      }
-      const ended =
-        transfer !== undefined
+    attachCallDialogEvents(dialog, {
+      control: this.controlOf(call),
+      media: () => call.mediaReservation,
+      onEnded: ({ handedOver, msg, reason }) => {
+        const ended = handedOver
           ? 'transferred'
           : call.pendingEnd !== undefined
             ? endReasonOfGivingUp(call.pendingEnd)
             : endedByPeerOrServer(msg, 'confirmed');
-      this.finish(call, ended, { remoteReason: reason });
-    });
-    dialog.on('notify', (req, res) => {
-      if (call.transfer?.pending === true) {
-        call.transfer.onNotify(req, res);
-      } else {
-        res.send(200, undefined, {}); // a late NOTIFY of a finished REFER subscription
-      }
-    });
-    dialog.on('info', (req, res) => {
-      const handled = call.mediaReservation?.info(req.get('Content-Type'), req.body ?? '') ?? false;
-      // Legacy INFO DTMF (no Info-Package, RFC 6086 §2): 200 when understood, 415 for any other body.
-      res.send(
-        handled ? 200 : 415,
-        undefined,
-        handled ? {} : { headers: { Accept: 'application/dtmf-relay, application/dtmf' } },
-      );
+        this.finish(call, ended, { remoteReason: reason });
+      },
     });
   }
 
@@ -511,21 +396,9 @@ export class OutboundCallDialer implements OutboundCalling {
       case 'cancelling':
         this.giveUp(call, reason === 'shutdown' ? 'shutdown' : 'ring-timeout');
         return;
-      case 'answered': {
-        const dialog = call.dialog;
-        if (dialog === undefined || !call.transition('ending', { reason })) {
-          return;
-        }
-        call.log.info({ reason }, 'hanging up');
-        dialog.destroy({ headers: byeHeaders(reason) }).then(
-          () => this.finish(call, reason),
-          (err: unknown) => {
-            call.log.warn({ err }, 'BYE failed');
-            this.finish(call, reason);
-          },
-        );
+      case 'answered':
+        hangUpAnswered(call, reason, () => this.finish(call, reason));
         return;
-      }
       case 'ending':
       case 'ended':
         return;
@@ -539,6 +412,7 @@ export class OutboundCallDialer implements OutboundCalling {
     }
     call.ringTimer?.cancel();
     call.maxDurationTimer?.cancel();
+    call.control?.release();
     call.mediaReservation?.close(reason);
     call.endReason = reason;
     call.transition('ended', { reason, ...detail });
@@ -559,83 +433,36 @@ export class OutboundCallDialer implements OutboundCalling {
     }
   }
 
-  /** What the IVR may do to the callee's call: REFER it to an agent group, or hang up. */
-  private controlOf(call: OutboundCall): CallControl {
-    return {
-      transfer: (target) => this.transfer(call, target),
-      hangup: () => this.hangup(call, 'completed'),
-    };
+  /** What the IVR may do to the citizen's call (transfer to an agent group, hang up): one per answered call. */
+  private controlOf(call: OutboundCall): AnsweredCallControl {
+    call.control ??= new AnsweredCallControl({
+      // A real drachtio-srf Srf/Dialog has the UAC and re-INVITE members `TransferSrf`/`TransferDialog` name.
+      srf: this.srf as unknown as TransferSrf,
+      log: call.log,
+      clock: this.clock,
+      referredBy: `<sip:ivr@${this.options.mediaAddress}>`,
+      // The citizen's answer is on the dialog (`remote.sdp`): what a bridged agent is offered; ours was the offer.
+      transferable: () =>
+        call.dialog === undefined || call.state !== 'answered'
+          ? { state: call.state }
+          : { dialog: call.dialog as unknown as TransferDialog, localSdp: call.localSdp ?? '' },
+      onMediaHandedOver: () => this.handOverMedia(call),
+      hangUp: (reason) => this.hangup(call, reason),
+      onBridgeEnded: (end) => this.deps.onBridgeEnded?.(end),
+    });
+    return call.control;
   }
 
   /**
-   * Blind transfer (RFC 3515) to each of the group's URIs in turn until one takes the call. Interim: bridging
-   * (`mode: 'bridge'`, `fallbackToBridge`) is the dialog-level transfer's job, which will replace this.
+   * Media now flows citizen ⇄ agent (bridge-transfer.ts): the IVR's RTP session for the call stops and its port is
+   * free again. The call stays live: the IVR still relays its BYE, and `ended` settles then.
    */
-  private async transfer(call: OutboundCall, target: TransferTarget): Promise<TransferResult> {
-    const attempts: TransferAttempt[] = [];
-    const failed = (reason: string, sipStatus: number | null): TransferResult => ({
-      status: 'failed',
-      reason,
-      sipStatus,
-      attempts,
-    });
-    if (target.mode !== 'refer') {
-      return failed('outbound calls transfer by REFER only', null);
-    }
-    if (call.transfer?.pending === true) {
-      return failed('a transfer is already in progress', null);
-    }
-    const headers = transferContextHeaders(target.context).headers;
-    let last = failed('no URI to transfer to', null);
-    for (const uri of target.uris) {
-      const dialog = call.dialog;
-      if (dialog === undefined || call.state !== 'answered') {
-        return failed(`call is ${call.state}`, null);
-      }
-      const transfer = new PendingTransfer(
-        dialog,
-        { uri, headers },
-        { referredBy: `<sip:ivr@${this.options.mediaAddress}>`, timeoutMs: target.timeoutMs },
-      );
-      call.transfer = transfer;
-      call.log.info({ group: target.groupId, target: uri }, 'transferring (REFER)');
-      const startedAt = this.clock.now();
-      const result = await transfer.start();
-      const ms = Math.round(this.clock.now() - startedAt);
-      call.log.info({ result: result.status, detail: result }, 'transfer finished');
-      if (result.status === 'transferred') {
-        attempts.push({
-          uri,
-          method: 'refer',
-          outcome: 'transferred',
-          sipStatus: result.notifyStatus,
-          ms,
-          detail: '',
-        });
-        this.hangup(call, 'transferred');
-        return { status: 'transferred', method: 'refer', uri, sipStatus: result.notifyStatus, attempts };
-      }
-      call.transfer = undefined;
-      const outcome: TransferAttempt['outcome'] =
-        call.state !== 'answered'
-          ? 'caller-gone'
-          : !transfer.wasAccepted
-            ? result.sipStatus === null
-              ? 'error'
-              : 'refused'
-            : result.sipStatus === null
-              ? 'timeout'
-              : 'rejected';
-      attempts.push({
-        uri,
-        method: 'refer',
-        outcome,
-        sipStatus: result.sipStatus,
-        ms,
-        detail: result.reason,
-      });
-      last = failed(result.reason, result.sipStatus);
-    }
-    return last;
+  private handOverMedia(call: OutboundCall): void {
+    call.log.info(
+      { rtpPort: call.mediaReservation?.port },
+      'media handed over to the agent: IVR RTP stopped',
+    );
+    call.mediaReservation?.close('bridged');
+    call.mediaReservation = undefined;
   }
 }

@@ -44,12 +44,18 @@ export interface OutboundCallEnd {
 export interface OutboundCallAnswered {
   readonly kind: 'answered';
   readonly callId: string;
-  /** Transfer (blind REFER) or hang up; the media session received the same object. */
+  /**
+   * Transfer to an agent group (REFER and/or bridge, `transferDialog`) or hang up; the media session received the
+   * same object. Once bridged, `hangup` is ignored: a BYE from the citizen or the agent ends both legs.
+   */
   readonly control: CallControl;
   readonly media: NegotiatedMedia;
   readonly localSdp: string;
   readonly remoteSdp: string;
-  /** Settles once, whoever ends the call (BYE either way, max duration, shutdown, transfer). */
+  /**
+   * Settles once, whoever ends the call (BYE either way, max duration, shutdown, transfer); for a bridged call,
+   * when the citizen or the agent hangs up (reason `transferred`).
+   */
   readonly ended: Promise<OutboundCallEnd>;
 }
 

@@ -12,7 +12,7 @@
  * BYE and wait for its response.
  */
 import type { TimerHandle } from '../../shared/clock.js';
-import type { PendingTransfer } from './call-transfer.js';
+import type { AnsweredCallControl } from './answered-call-control.js';
 import type { NegotiatedMedia } from './sdp-types.js';
 import type {
   CallEndReason,
@@ -23,6 +23,7 @@ import type {
   ServiceNumber,
 } from './sip-app-types.js';
 import type { SrfDialog } from './srf-types.js';
+import type { SentInvite } from './transfer-dialog-types.js';
 
 export type OutboundCallState =
   'reserving' | 'calling' | 'ringing' | 'cancelling' | 'answered' | 'ending' | 'ended';
@@ -56,11 +57,6 @@ export interface OutboundCallInit {
   readonly log: CallLogger;
 }
 
-/** The sent INVITE as drachtio-srf hands it back (`cbRequest`): what a CANCEL needs. */
-export interface SentInvite {
-  cancel(callback?: (err: unknown) => void): void;
-}
-
 export class OutboundCall {
   readonly callId: string;
   readonly number: string;
@@ -80,8 +76,8 @@ export class OutboundCall {
   answeredAt: number | undefined;
   ringTimer: TimerHandle | undefined;
   maxDurationTimer: TimerHandle | undefined;
-  /** The REFER in progress, if any (its NOTIFYs and the dialog's end are routed to it). */
-  transfer: PendingTransfer | undefined;
+  /** What the conversation may do to the answered call; its transfer sees the dialog's NOTIFYs and end. */
+  control: AnsweredCallControl | undefined;
   endReason: CallEndReason | undefined;
   private current: OutboundCallState = 'reserving';
 
@@ -116,6 +112,7 @@ export class OutboundCall {
   snapshot(now: number): CallSnapshot {
     return {
       callId: this.callId,
+      direction: 'outbound',
       number: this.number,
       service: this.service,
       state: SNAPSHOT_STATE[this.current],

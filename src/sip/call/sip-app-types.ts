@@ -75,6 +75,8 @@ export type CallEndReason =
 /** A read-only view of one live call. */
 export interface CallSnapshot {
   readonly callId: string;
+  /** `inbound`: a caller called a service number; `outbound`: the IVR called a citizen back (`SipApp.dial`). */
+  readonly direction: 'inbound' | 'outbound';
   /** The configured number that was dialled. */
   readonly number: string;
   readonly service: ServiceNumber;

@@ -36,6 +36,8 @@ export function createSipApp(
   const dialer = new OutboundCallDialer(app, { ...options, ...outbound }, log, {
     ...(deps.media === undefined ? {} : { media: deps.media }),
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    // Bridged outbound calls end like inbound ones: one handling-time report for both.
+    ...(deps.onBridgeEnded === undefined ? {} : { onBridgeEnded: deps.onBridgeEnded }),
     admission: () => ({
       draining: handler.draining,
       inboundCalls: handler.activeCalls().length,

@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { AiguilleurConfig } from '../config/config-types.js';
+import type { AgentGroupConfig, AiguilleurConfig } from '../config/config-types.js';
+import { groupsFilePath, loadTransferTargets } from '../routing/static-targets.js';
 import { loadConfig } from '../config/load-config.js';
 import { packageRoot } from '../config/package-info.js';
 import {
@@ -50,9 +51,16 @@ export async function runFlowsCheck(options: FlowsCheckCommandOptions): Promise<
     );
     return 1;
   }
+  let groups: Record<string, AgentGroupConfig>;
+  try {
+    groups = await loadTransferTargets(config);
+  } catch (err) {
+    options.print(`${groupsFilePath(config)}  -  ${(err as Error).message}`);
+    return 1;
+  }
   let failed = false;
   for (const folder of folders) {
-    const { problems, version, flowId } = await checkFolder(folder, config);
+    const { problems, version, flowId } = await checkFolder(folder, config, groups);
     if (problems.length === 0) {
       options.print(`ok ${flowId} ${version}`);
     } else {
@@ -84,6 +92,7 @@ async function flowFolders(directory: string): Promise<string[]> {
 async function checkFolder(
   folder: string,
   config: AiguilleurConfig,
+  groups: Readonly<Record<string, AgentGroupConfig>>,
 ): Promise<{ problems: FlowProblem[]; version: string; flowId: string }> {
   let files;
   try {
@@ -92,7 +101,7 @@ async function checkFolder(
     return { problems: [unreadableFolder(folder, err)], version: '', flowId: folder };
   }
   const validation = validateFlowFiles(files, {
-    groups: config.groups,
+    groups,
     variables: config.flows.variables[files.flowId] ?? {},
   });
   const { settings, machine, model, machineFile } = validation;

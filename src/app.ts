@@ -54,7 +54,10 @@ export const KEYPAD_ECHO_FLOW = 'keypad-echo';
 export interface App {
   start(): Promise<void>;
   readonly events: EventEmitter<AppEvents>;
-  /** Reloads flows from disk (SIGHUP); an invalid flow never replaces a good one. */
+  /**
+   * SIGHUP: reloads the groups file and the flows from disk (an invalid file never replaces a good one) and reopens
+   * the call records file (after logrotate moved it).
+   */
   reloadFlows(): Promise<void>;
   /** New INVITEs get 503 + Retry-After from now on; live calls continue. */
   drain(): void;
@@ -249,6 +252,7 @@ class AiguilleurApp implements App {
   async reloadFlows(): Promise<void> {
     await this.routing?.registry.reload();
     await this.flows?.reload();
+    await this.routing?.records.reopen();
   }
 
   /** Recognizers, Redis, routing, flows and call records: what conversations need besides media. */

@@ -72,9 +72,10 @@ function handleShutdownSignals(app: App, drainTimeoutMs: number, logger: Logger)
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  // SIGHUP: reload flows (new calls take a valid new version; calls in progress keep theirs).
+  // SIGHUP: reload the groups file and flows (new calls take a valid new version; calls in progress keep theirs),
+  // reopen the call records file.
   process.on('SIGHUP', () => {
-    logger.info({}, 'SIGHUP: reloading flows');
+    logger.info({}, 'SIGHUP: reloading the groups file and flows, reopening the records file');
     app.reloadFlows().catch((err: unknown) => logger.error({ err }, 'flow reload failed'));
   });
 }

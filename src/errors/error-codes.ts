@@ -58,6 +58,9 @@ export const ERROR_CODES = {
   AIG_ERR_CALLBACK_SLOT_FULL: { message: 'Callback slot is full', http: 409 },
   AIG_ERR_CALLBACK_INVALID: { message: 'Callback booking is invalid', http: 400 },
   AIG_ERR_CALLBACK_STORE: { message: 'Callback store failed', http: 503 },
+  AIG_ERR_API_AUTH: { message: 'API token missing or wrong', http: 401 },
+  AIG_ERR_API_INPUT: { message: 'API request is invalid', http: 400 },
+  AIG_ERR_API_NOT_FOUND: { message: 'API resource not found', http: 404 },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

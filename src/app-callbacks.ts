@@ -22,6 +22,14 @@ import type { CallbackStore } from './store/callback-store.js';
 import type { CallbackJob, DialResult } from './store/callback-types.js';
 import type { CallbackAttemptOutcome } from './store/call-record-types.js';
 
+/** What runs on a call once its media is up (the inbound conversation, or a callback's). */
+export type CallSessionStarter = (
+  call: Parameters<CallMediaProvider['reserve']>[0],
+  session: CallMediaSession,
+  control: CallControl,
+  log: Logger,
+) => void;
+
 export interface CallbackDialingDeps {
   readonly config: AiguilleurConfig;
   readonly routing: AppRouting;
@@ -31,14 +39,7 @@ export interface CallbackDialingDeps {
   readonly records: CallRecorder | undefined;
   readonly logger: Logger;
   /** A media provider whose answered sessions go to `onStart`. */
-  readonly mediaFor: (
-    onStart: (
-      call: Parameters<CallMediaProvider['reserve']>[0],
-      session: CallMediaSession,
-      control: CallControl,
-      log: Logger,
-    ) => void,
-  ) => CallMediaProvider;
+  readonly mediaFor: (onStart: CallSessionStarter) => CallMediaProvider;
   readonly recognitionFor: (language: ConversationLanguage, callId: string) => ChainSession | undefined;
 }
 

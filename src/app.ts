@@ -39,7 +39,11 @@ import { resolveApiToken } from './config/wire-secret.js';
 import { AppRouting } from './app-routing.js';
 import { loadTransferTargets } from './routing/static-targets.js';
 import { CallRecorder } from './app-call-records.js';
-import { startCallbackDialing, type RunningCallbackDialing } from './app-callbacks.js';
+import {
+  startCallbackDialing,
+  type CallSessionStarter,
+  type RunningCallbackDialing,
+} from './app-callbacks.js';
 import type { FlowRouting } from './conversation/runtime/flow-routing.js';
 
 /** What the app reports about conversations (tests, the ops live view). */
@@ -557,15 +561,7 @@ class AiguilleurApp implements App {
    * conversation, or a callback's). Ports come from the engine's range; the session's end is logged with its RTP
    * figures.
    */
-  mediaProviderFor(
-    media: CallMediaEngine,
-    onStart: (
-      call: Parameters<CallMediaProvider['reserve']>[0],
-      session: CallMediaSession,
-      control: CallControl,
-      log: Logger,
-    ) => void,
-  ): CallMediaProvider {
+  mediaProviderFor(media: CallMediaEngine, onStart: CallSessionStarter): CallMediaProvider {
     const numbers = this.config.numbers;
     const logger = this.logger.child({ component: 'media' });
     return {

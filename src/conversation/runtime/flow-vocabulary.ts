@@ -37,6 +37,19 @@ const actor = (
     requiresNoInputNoMatch: flags.noInputNoMatch ?? false,
   });
 
+/** Prompt ids `offerCallback` says itself; a flow using it must have them in every language. */
+export const CALLBACK_PROMPTS = Object.freeze([
+  'callbackNumberConfirm',
+  'callbackNumberAsk',
+  'callbackNumberInvalid',
+  'callbackNumberReadBack',
+  'callbackSlots',
+  'callbackSlotTaken',
+  'callbackBooked',
+  'callbackNoSlot',
+  'callbackDeclined',
+] as const);
+
 export const FLOW_ACTORS = Object.freeze({
   say: actor(['prompts'], ['bargeIn']),
   listen: actor([], ['prompts', 'bargeIn', 'grammar', 'hints', 'noInputMs', 'maxUtteranceMs', 'classify'], {
@@ -55,18 +68,7 @@ export const FLOW_ACTORS = Object.freeze({
   transfer: actor([], ['target', 'prompts'], { onError: true }),
   offerCallback: actor([], ['prompts', 'group'], {
     onError: true,
-    // offer-callback-step.ts CALLBACK_PROMPTS (a test keeps the two lists equal)
-    impliedPrompts: [
-      'callbackNumberConfirm',
-      'callbackNumberAsk',
-      'callbackNumberInvalid',
-      'callbackNumberReadBack',
-      'callbackSlots',
-      'callbackSlotTaken',
-      'callbackBooked',
-      'callbackNoSlot',
-      'callbackDeclined',
-    ],
+    impliedPrompts: CALLBACK_PROMPTS,
   }),
   hangup: actor([], ['prompts']),
 } as const satisfies Record<string, ActorSpec>);

@@ -8,7 +8,8 @@
  *   3. The booking (a delayed job with a deterministic id, see `src/store/callback-store.ts`); a slot taken
  *      meanwhile sends the caller back to step 2 with fresh slots, once.
  *
- * The step's prompts are fixed ids the flow must provide in every language (`CALLBACK_PROMPTS`, checked at load);
+ * The step's prompts are fixed ids the flow must provide in every language (`CALLBACK_PROMPTS` in
+ * flow-vocabulary.ts, checked at load);
  * their templates read `context.callback` (`numberEnd`, `numberReadBack`, `slotsText`, `slotText`). The group is
  * `input.group`, else the one `route` chose (`context.route.group`). The number is personal data: the timeline gets
  * it masked, the flow context only its last two digits.
@@ -28,19 +29,6 @@ import { FlowStepError } from './flow-step-error.js';
 import type { FlowStepEnvironment, FlowStepInput } from './flow-step-types.js';
 import { decideRoute, requireRouting } from './route-step.js';
 import { spokenLastDigits, spokenMoment, spokenPhoneNumber } from './spoken-time.js';
-
-/** Prompt ids the step says; a flow using `offerCallback` must have them in every language. */
-export const CALLBACK_PROMPTS = Object.freeze([
-  'callbackNumberConfirm',
-  'callbackNumberAsk',
-  'callbackNumberInvalid',
-  'callbackNumberReadBack',
-  'callbackSlots',
-  'callbackSlotTaken',
-  'callbackBooked',
-  'callbackNoSlot',
-  'callbackDeclined',
-] as const);
 
 export interface OfferCallbackOutput {
   readonly status: 'booked' | 'declined' | 'no-slot' | 'no-number';

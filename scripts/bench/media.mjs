@@ -5,11 +5,15 @@
 //   node scripts/bench/media.mjs [--calls 100,250,500,1000] [--seconds 20] [--cps 200] [--dtmf-every 5]
 //                                [--phases 4] [--number 3646] [--cli path]
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
-//                                [--generator c|js] [--workers N] [--nice N] [--taskset CPUS]
+//                                [--generator c|js] [--workers N] [--nice N] [--taskset CPUS] [--flow ID]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
-// every --dtmf-every seconds, so the IVR plays "you pressed N" prompts back. The server runs the keypad demo.
+// every --dtmf-every seconds, so the IVR plays "you pressed N" prompts back. The server runs the keypad demo
+// (`flows.default: keypad-echo`: media only, no conversation layer); `--flow assurance-maladie` runs a real flow
+// instead (classifier training at start, listening turns, TTS), which measures the whole IVR rather than the media.
+// (Until 2026-11-28 the config named no flow, so the default flow, assurance-maladie, ran while the table said
+// keypad demo: figures before that date include the conversation layer.)
 // With --generator c (the default when gcc is installed) the RTP streams run in rtp-load.c, compiled here into
 // the temporary folder: a JS generator costs about as much CPU per packet as the server, on the same two cores.
 // --workers N runs the server with `media.workers: N` (media sessions in N worker threads); --nice N gives its
@@ -59,6 +63,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '0' },
     nice: { type: 'string' },
     taskset: { type: 'string' },
+    flow: { type: 'string', default: 'keypad-echo' },
   },
 });
 const steps = values.calls.split(',').map(Number);
@@ -150,6 +155,22 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks of 1/100 s
 }
 
+/** CPU seconds of each thread of a process, by thread id, with its name (main thread, media workers, GC…). */
+function threadCpuSeconds(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
 /** Busy and total jiffies of the whole machine (/proc/stat), to see what else ran during a window. */
 function machineJiffies() {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -180,6 +201,7 @@ async function startServer(extraNodeArgs = []) {
       ...(values.nice === undefined ? {} : { threadNice: Number(values.nice) }),
     },
     http: { port: 0 },
+    flows: { default: values.flow },
     log: { level: 'info' },
     dataDir: join(work, 'var'),
   };
@@ -224,6 +246,16 @@ async function startServer(extraNodeArgs = []) {
       throw new Error(`server did not start:\n${stderr}`);
     }
     await sleep(50);
+  }
+  // Startup goes on after the addresses are logged (flows load, their intent classifiers train, prompts render):
+  // wait until the server is idle, so that no step's window pays for it. On a busy machine this takes longer.
+  const idleDeadline = Date.now() + 120_000;
+  let previous = cpuSeconds(child.pid);
+  for (;;) {
+    await sleep(1000);
+    const now = cpuSeconds(child.pid);
+    if (now - previous < 0.05 || Date.now() > idleDeadline) break;
+    previous = now;
   }
   return server;
 }
@@ -271,8 +303,11 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
   const genCpu0 = process.cpuUsage();
   const nativeCpu0 = gen.nativePid === undefined ? 0 : cpuSeconds(gen.nativePid);
   const cpu0 = cpuSeconds(server.child.pid);
+  const threads0 = threadCpuSeconds(server.child.pid);
   const machine0 = machineJiffies();
   const t0 = performance.now();
+  // The same monotonic clock as the server's V8 profile timestamps (uv_hrtime), in µs: the profile is cut to it.
+  const windowStartUs = Number(process.hrtime.bigint() / 1000n);
   gen.startMeasuring();
   // perf samples CPU time (kernel included) over the window only, unlike V8's wall-clock profile of the run.
   const perf =
@@ -310,9 +345,19 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
     }
   }
   const window = await gen.stopMeasuring();
+  const windowEndUs = Number(process.hrtime.bigint() / 1000n);
   if (perf !== undefined && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const wall = (performance.now() - t0) / 1000;
-  const serverCpu = (100 * (cpuSeconds(server.child.pid) - cpu0)) / wall;
+  const serverCpuSeconds = cpuSeconds(server.child.pid) - cpu0;
+  // Per thread (name: tid), the busiest first; threads under 1% of a core are left out.
+  const threadCpu = [...threadCpuSeconds(server.child.pid)]
+    .map(([tid, t]) => ({
+      thread: `${t.name}:${tid}`,
+      cpu: (100 * (t.seconds - (threads0.get(tid)?.seconds ?? 0))) / ((performance.now() - t0) / 1000),
+    }))
+    .filter((t) => t.cpu >= 1)
+    .sort((a, b) => b.cpu - a.cpu);
+  const serverCpu = (100 * serverCpuSeconds) / wall;
   const genUsage = process.cpuUsage(genCpu0);
   const nativeCpu = gen.nativePid === undefined ? 0 : cpuSeconds(gen.nativePid) - nativeCpu0;
   const genCpu = (100 * ((genUsage.user + genUsage.system) / 1e6 + nativeCpu)) / wall;
@@ -371,6 +416,12 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
     serverByes: gen.responses.serverByes,
     missingLogs,
     serverCpu,
+    // CPU per packet the server actually sent in the window (each call-tick sends one): unlike the µs per
+    // call-tick of the nominal 50 ticks/s, it does not flatter a starved server whose skipped ticks sent nothing.
+    // The packets are those that arrived here: the measured intervals plus each call's first packet.
+    cpuPerPacketUs: (serverCpuSeconds * 1e6) / Math.max(1, window.total + n),
+    windowUs: [windowStartUs, windowEndUs],
+    threadCpu,
     rss,
     genCpu,
     otherCpu,
@@ -412,7 +463,7 @@ const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 function printTable(rows) {
   console.log(
-    `\nMedia benchmark: N full-duplex G.711 calls (PCMU, 20 ms) → aiguilleur serve (keypad demo), ${windowS} s window per step, ` +
+    `\nMedia benchmark: N full-duplex G.711 calls (PCMU, 20 ms) → aiguilleur serve (flow ${values.flow}), ${windowS} s window per step, ` +
       `key press every ${values['dtmf-every']} s per call; 2 cores shared by server and generator (${generatorKind}); ` +
       `server: ${Number(values.workers) > 0 ? `${values.workers} media worker thread(s)` : 'in-process media'}` +
       `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +
@@ -420,13 +471,13 @@ function printTable(rows) {
       `loss < ${PASS.lossPct}% both ways, loop delay < ${PASS.loopDelayMs} ms`,
   );
   console.log(
-    '| calls | up | server CPU % | CPU µs per call-tick | server RSS MB | loop delay p99 max (median) ms | send interval p50 / p99 / max ms | jitter p99 ms | RFC 3550 jitter mean / max ms | loss in % (uncounted) | loss out % (uncounted) | DTMF sent / heard | generator CPU % | gen lag p99 ms | other CPU % | server errors | pass |',
+    '| calls | up | server CPU % | CPU µs per call-tick | CPU µs per packet out | server RSS MB | loop delay p99 max (median) ms | send interval p50 / p99 / max ms | jitter p99 ms | RFC 3550 jitter mean / max ms | loss in % (uncounted) | loss out % (uncounted) | DTMF sent / heard | generator CPU % | gen lag p99 ms | other CPU % | server errors | pass |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|');
   for (const r of rows) {
     console.log(
       `| ${r.n} | ${r.up}${r.failed ? ` (${r.failed} failed${r.rejected ? `: ${r.rejected}` : ''})` : ''} | ${fmt(r.serverCpu, 0)} | ` +
-        `${fmt((r.serverCpu * 1e4) / (r.n * 50), 1)} | ${fmt(r.rss, 0)} | ` +
+        `${fmt((r.serverCpu * 1e4) / (r.n * 50), 1)} | ${fmt(r.cpuPerPacketUs, 1)} | ${fmt(r.rss, 0)} | ` +
         `${fmt(r.loopDelayMax)} (${fmt(r.loopDelayMedian)}) | ${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.max, 1)} | ${fmt(r.deviationP99, 2)} | ` +
         `${fmt(r.jitterMean, 2)} / ${fmt(r.jitterMax, 2)} | ${fmt(r.inLossPct, 3)} (${fmt(r.inUncountedPct, 2)}) | ` +
         `${fmt(r.outLossPct, 3)} (${fmt(r.outUncountedPct, 2)}) | ${r.dtmfSent} / ${r.dtmfHeard} | ${fmt(r.genCpu, 0)} | ` +
@@ -434,18 +485,28 @@ function printTable(rows) {
     );
     if (r.strays > 0)
       console.log(`  (${r.n} calls: ${r.strays} stray RTP packets from another source ignored)`);
+    console.log(
+      `  (${r.n} calls: server CPU % by thread: ${r.threadCpu.map((t) => `${t.thread} ${fmt(t.cpu, 0)}`).join(', ')})`,
+    );
   }
 }
 
-/** Self time per function of a V8 .cpuprofile, top `limit`, as a table. */
-function printProfile(file, limit = 25) {
+/**
+ * Self time per function of a V8 .cpuprofile, top `limit`, as a table. Only the samples inside `windowUs` (the
+ * step's measurement window, on the profile's own monotonic clock) count: the profile covers the server's whole
+ * life, whose startup (flow loading, classifier training, call setup) is not what the window measures.
+ */
+function printProfile(file, windowUs, limit = 25) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
   let total = 0;
   let idle = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < windowUs[0] || at > windowUs[1]) return;
     total += dt;
     const frame = byId.get(id)?.callFrame;
     if (frame === undefined) return;
@@ -456,7 +517,7 @@ function printProfile(file, limit = 25) {
   });
   const busy = total - idle;
   console.log(
-    `\nCPU profile (${file}): ${fmt(total / 1e6, 1)} s sampled, ${fmt((100 * busy) / total, 0)}% busy; top self time:`,
+    `\nCPU profile (${file}), measurement window only: ${fmt(total / 1e6, 1)} s sampled, ${fmt((100 * busy) / total, 0)}% busy; top self time:`,
   );
   console.log(
     'Sample times are wall time while the thread runs JS or native code: when a send wakes the receiver and the ' +
@@ -551,7 +612,7 @@ if (profiling) {
   printTable([row]);
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) console.log('no CPU profile written (server did not exit cleanly)');
-  else printProfile(join(profileDir, file));
+  else printProfile(join(profileDir, file), row.windowUs);
   if (perfData !== undefined && existsSync(perfData)) {
     printPerf(perfData);
     rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true }); // written by --perf-basic-prof

@@ -16,6 +16,7 @@ export class MediaEngine implements CallMediaEngine {
 
   constructor(private readonly options: MediaEngineOptions) {
     this.scheduler = new MediaScheduler({
+      spinMs: options.schedulerSpinMs ?? 1,
       onError: (err) => options.logger?.error({ err }, 'media tick handler failed'),
     });
     this.prompts = new PromptCache({ directory: options.promptsDirectory });

@@ -29,6 +29,18 @@ export interface MediaEngineOptions {
   endpointer?: Partial<EndpointerOptions>;
   /** Inbound jitter buffer depth, ms. @default 60 */
   jitterDepthMs?: number;
+  /**
+   * Read and write each latched call's RTP socket directly once per tick (`RtpSessionOptions.pollSockets`)
+   * instead of one dgram event per packet. @default true
+   */
+  pollSockets?: boolean;
+  /**
+   * The scheduler's busy-poll before each tick (`MediaSchedulerOptions.spinMs`), ms: sub-millisecond tick times
+   * for up to this much CPU per 20 ms per event loop (5% of a core at 1 ms); 0 relies on timers alone (within
+   * about a millisecond). No CPU difference could be measured between 0 and 1 on a shared machine
+   * (docs/media-capacity.md), so the default stays. @default 1
+   */
+  schedulerSpinMs?: number;
   /** Folder for call recordings (stereo WAV); null = recording unavailable. @default null */
   recordingDirectory: string | null;
   logger?: MediaLogger;

@@ -38,6 +38,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
   private readonly inband: InbandDtmfDetector | undefined;
   private recorder: StereoWavRecorder | undefined;
   private registration: TickRegistration | undefined;
+  private processRegistration: TickRegistration | undefined;
+  /** What the send phase of the current tick sent (undefined: silence), for the recording. */
+  private outbound: Int16Array | undefined;
+  /** Ticks the scheduler skipped before the current one: their caller audio is still read in the process phase. */
+  private skippedTicks = 0;
   private readonly inbound = new Int16Array(SAMPLES_PER_FRAME);
   private readonly silence = new Int16Array(SAMPLES_PER_FRAME);
   /** Media time of the next inbound frame, ms (advances 20 ms per frame, skipped ticks included). */
@@ -68,7 +73,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
     this.player.on('interrupted', (e) => this.safeEmit('playback-interrupted', e));
     this.player.on('itemError', (e) => this.safeEmit('playback-error', e));
     rtp.on('dtmf', (event) => this.onDtmf(event));
-    this.registration = engine.scheduler.register((tick) => this.onTick(tick), `call:${params.callId}`);
+    this.registration = engine.scheduler.register((tick) => this.onSendTick(tick), `call:${params.callId}`);
+    this.processRegistration = engine.scheduler.register(
+      () => this.onProcessTick(),
+      `call:${params.callId}:in`,
+      'process',
+    );
   }
 
   static async open(
@@ -86,6 +96,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
       remote: params.remote,
       rtcpMux: params.rtcpMux ?? false,
       lease,
+      pollSockets: options.pollSockets ?? true,
       jitterDepthMs: options.jitterDepthMs ?? 60,
       cname: `aiguilleur-${params.callId}`,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -169,6 +180,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
     this.state = 'closed';
     this.registration?.unregister();
     this.registration = undefined;
+    this.processRegistration?.unregister();
+    this.processRegistration = undefined;
     this.player.close();
     this.endpointer.stopTurn();
     this.fork.close();
@@ -180,8 +193,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
     return stats;
   }
 
-  /** One 20 ms step: send the next IVR frame, take the next caller frame, run VAD, DTMF, fork, recording. */
-  private onTick(tick: SchedulerTick): void {
+  /**
+   * The send phase of a 20 ms step: the next IVR frame goes out, and nothing else, so that every call's packet
+   * leaves at the same offset of every tick (see media-scheduler.ts); the caller side waits for the process phase.
+   */
+  private onSendTick(tick: SchedulerTick): void {
     if (this.state === 'closed') {
       return;
     }
@@ -190,15 +206,26 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
     // paced), and the caller audio that arrived meanwhile is still read, so VAD, DTMF and recognizers miss nothing.
     for (let skipped = 1; skipped < tick.elapsedTicks; skipped++) {
       this.rtp.skipFrame(SAMPLES_PER_FRAME);
-      this.processInbound(this.silence);
     }
+    this.skippedTicks += tick.elapsedTicks - 1;
     const outbound = this.player.nextFrame();
     if (outbound === undefined) {
       this.rtp.sendSilence();
     } else {
       this.rtp.sendFrame(outbound);
     }
-    this.processInbound(outbound ?? this.silence);
+    this.outbound = outbound;
+  }
+
+  /** The process phase: take the next caller frame (and those of skipped ticks), run VAD, DTMF, fork, recording. */
+  private onProcessTick(): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    for (; this.skippedTicks > 0; this.skippedTicks--) {
+      this.processInbound(this.silence);
+    }
+    this.processInbound(this.outbound ?? this.silence);
   }
 
   /** One caller frame: VAD and barge-in, the listening turn, in-band DTMF, the fork and the recording. */

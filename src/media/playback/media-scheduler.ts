@@ -17,6 +17,9 @@
  *   instant) and keeps its playout aligned with real time (RFC 3551 §4.1 allows the marker bit on the first packet
  *   after such a gap). A prompt player does not drop audio for skipped ticks: its next frame continues where the
  *   previous one stopped, so words are not lost, only delayed.
+ * - Two phases per tick: every `send` handler runs before any `process` handler. Sessions put only their outgoing
+ *   packet in `send`, so all packets of a tick leave within the first milliseconds, each call at the same offset
+ *   from tick to tick, whatever the receive side costs (VAD, events, flows reacting to them) in `process`.
  * - A handler that throws is counted and reported through `onError`; the other handlers and later ticks run as usual.
  * The scheduler only runs while at least one handler is registered.
  */
@@ -35,6 +38,9 @@ export interface SchedulerTick {
 }
 
 export type TickHandler = (tick: SchedulerTick) => void;
+
+/** When in a tick a handler runs: all `send` handlers first, then all `process` handlers. */
+export type TickPhase = 'send' | 'process';
 
 /** The scheduler's view of time; `systemSchedulerTime` in production, a manual clock in tests. */
 export interface SchedulerTimeSource {
@@ -109,6 +115,7 @@ export interface SchedulerStats {
 interface HandlerEntry {
   readonly handler: TickHandler;
   readonly registration: TickRegistration;
+  readonly phase: TickPhase;
   active: boolean;
 }
 
@@ -147,8 +154,9 @@ export class MediaScheduler {
   private readonly time: SchedulerTimeSource;
   private readonly onError: ((error: unknown, registration: TickRegistration) => void) | undefined;
 
-  /** Copy-on-write: a tick iterates the array it started with while handlers come and go. */
+  /** Copy-on-write: a tick iterates the arrays it started with while handlers come and go. */
   private handlers: HandlerEntry[] = [];
+  private processHandlers: HandlerEntry[] = [];
   private timer: TimerHandle | undefined;
   private running = false;
   private t0 = 0;
@@ -180,14 +188,21 @@ export class MediaScheduler {
     }
   }
 
-  /** Calls `handler` once per tick, from the next tick on, until unregistered. Starts the scheduler if idle. */
-  register(handler: TickHandler, label = 'handler'): TickRegistration {
+  /**
+   * Calls `handler` once per tick, from the next tick on, until unregistered, in `phase` (handlers of a phase run
+   * in registration order). Starts the scheduler if idle.
+   */
+  register(handler: TickHandler, label = 'handler', phase: TickPhase = 'send'): TickRegistration {
     const registration: TickRegistration = {
       label,
       unregister: () => this.remove(entry),
     };
-    const entry: HandlerEntry = { handler, registration, active: true };
-    this.handlers = [...this.handlers, entry];
+    const entry: HandlerEntry = { handler, registration, active: true, phase };
+    if (phase === 'send') {
+      this.handlers = [...this.handlers, entry];
+    } else {
+      this.processHandlers = [...this.processHandlers, entry];
+    }
     if (!this.running) {
       this.start();
     }
@@ -196,21 +211,22 @@ export class MediaScheduler {
 
   /** Unregisters every handler and stops. */
   close(): void {
-    for (const entry of this.handlers) {
+    for (const entry of [...this.handlers, ...this.processHandlers]) {
       entry.active = false;
     }
     this.handlers = [];
+    this.processHandlers = [];
     this.stop();
   }
 
   get handlerCount(): number {
-    return this.handlers.length;
+    return this.handlers.length + this.processHandlers.length;
   }
 
   stats(): SchedulerStats {
     return {
       running: this.running,
-      handlers: this.handlers.length,
+      handlers: this.handlerCount,
       ticks: this.ticks,
       skippedTicks: this.skippedTicks,
       lateTicks: this.lateTicks,
@@ -226,8 +242,12 @@ export class MediaScheduler {
       return;
     }
     entry.active = false;
-    this.handlers = this.handlers.filter((e) => e !== entry);
-    if (this.handlers.length === 0) {
+    if (entry.phase === 'send') {
+      this.handlers = this.handlers.filter((e) => e !== entry);
+    } else {
+      this.processHandlers = this.processHandlers.filter((e) => e !== entry);
+    }
+    if (this.handlerCount === 0) {
       this.stop();
     }
   }
@@ -298,7 +318,13 @@ export class MediaScheduler {
     this.nextIndex = dueIndex + 1;
 
     const tick: SchedulerTick = { index: dueIndex, elapsedTicks, now, deadline };
-    for (const entry of this.handlers) {
+    this.runPhase(this.handlers, tick);
+    this.runPhase(this.processHandlers, tick);
+    this.handlerTime.add(this.time.now() - now);
+  }
+
+  private runPhase(entries: readonly HandlerEntry[], tick: SchedulerTick): void {
+    for (const entry of entries) {
       if (!entry.active) {
         continue;
       }
@@ -308,7 +334,6 @@ export class MediaScheduler {
         this.reportError(error, entry.registration);
       }
     }
-    this.handlerTime.add(this.time.now() - now);
   }
 
   private reportError(error: unknown, registration: TickRegistration): void {

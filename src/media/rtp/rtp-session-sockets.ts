@@ -59,20 +59,49 @@ export function validateOptions(options: RtpSessionOptions): void {
   }
 }
 
+/**
+ * The kernel picks a free port (bind to 0), then the pair is bound on it explicitly: Linux releases a port that
+ * was bound as "any" when a connected UDP socket is disconnected (`udp_disconnect` without SOCK_BINDPORT_LOCK),
+ * and a session disconnects when a re-INVITE moves the peer.
+ */
 async function bindAnyPair(address: string): Promise<SessionSockets> {
   for (let attempt = 0; attempt < PAIR_ATTEMPTS; attempt++) {
-    const rtp = await openRtpSocket(address, 0);
-    const port = rtp.address().port;
-    if (port % 2 === 0 && port < 65535) {
-      try {
-        return { rtp, rtcp: await openRtpSocket(address, port + 1) };
-      } catch {
-        // Odd neighbour taken: try another pair.
-      }
+    const probe = await openRtpSocket(address, 0);
+    const port = probe.address().port;
+    closeQuietly(probe);
+    if (port % 2 !== 0 || port >= 65535) {
+      continue;
+    }
+    let rtp: Socket;
+    try {
+      rtp = await openRtpSocket(address, port);
+    } catch {
+      continue; // taken meanwhile
+    }
+    try {
+      return { rtp, rtcp: await openRtpSocket(address, port + 1) };
+    } catch {
+      // Odd neighbour taken: try another pair.
     }
     closeQuietly(rtp);
   }
   throw new Error(`no free RTP/RTCP port pair on ${address} after ${PAIR_ATTEMPTS} attempts`);
+}
+
+/** One socket on a free port, bound explicitly (see `bindAnyPair`). */
+async function bindAnyPort(address: string): Promise<Socket> {
+  for (let attempt = 0; ; attempt++) {
+    const probe = await openRtpSocket(address, 0);
+    const port = probe.address().port;
+    closeQuietly(probe);
+    try {
+      return await openRtpSocket(address, port);
+    } catch (err) {
+      if (attempt + 1 >= PAIR_ATTEMPTS) {
+        throw err;
+      }
+    }
+  }
 }
 
 export async function openSockets(options: RtpSessionOptions): Promise<SessionSockets> {
@@ -89,7 +118,10 @@ export async function openSockets(options: RtpSessionOptions): Promise<SessionSo
   const address = options.localAddress ?? (isIP(options.remote.address) === 6 ? '::' : '0.0.0.0');
   const port = options.localPort ?? 0;
   if (rtcpMux) {
-    return { rtp: await openRtpSocket(address, port), rtcp: undefined };
+    return {
+      rtp: port === 0 ? await bindAnyPort(address) : await openRtpSocket(address, port),
+      rtcp: undefined,
+    };
   }
   if (port === 0) {
     return bindAnyPair(address);

@@ -50,6 +50,12 @@ export interface RtpSessionOptions {
   jitterDepthMs?: number;
   /** Delay beyond which the jitter buffer drops the oldest packets, ms. @default 3 × jitterDepthMs */
   jitterMaxDepthMs?: number;
+  /**
+   * Once latched, read and write the RTP socket directly (non-blocking `recv(2)`/`send(2)` through koffi) instead
+   * of through dgram events: packets are then read only in `pullFrame`, which must be called every tick. Falls
+   * back to dgram events where the platform has no such path. @default false
+   */
+  pollSockets?: boolean;
   /** Our RTCP CNAME (RFC 3550 §6.5.1). @default a random one */
   cname?: string;
   /** Minimum RTCP report interval, ms (RFC 3550 §6.2). @default 5000 */

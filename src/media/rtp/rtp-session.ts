@@ -11,6 +11,13 @@
  * UDP socket only receives from its peer, so connecting to the SDP address would drop the packets of a caller
  * behind NAT, whose source differs from its SDP.
  *
+ * Receiving, with `pollSockets`: once latched (socket connected), the session stops dgram's per-packet events and
+ * reads its socket itself at the start of `pullFrame`, with non-blocking `recv(2)` until it is empty, and sends with
+ * `send(2)` on the same descriptor (`socket-syscalls.ts`): one wake-up per tick for all calls instead of one per
+ * packet. Packets then wait in the socket buffer for up to one tick (20 ms, under the jitter buffer's 60 ms); the
+ * RFC 3550 interarrival jitter is measured at the time they are read, so it includes up to one tick of rounding.
+ * Before latching, after a re-INVITE moved the peer, and where the fast path is unavailable, dgram events serve.
+ *
  * Security note on latching (symmetric RTP): whoever sends the first valid packet (right version and payload
  * type) gets the stream. That is how SBCs handle NAT too; the port is random in a range and the window short.
  */
@@ -43,6 +50,12 @@ import {
   type SessionSockets,
 } from './rtp-session-sockets.js';
 import { closeQuietly } from './udp-binding.js';
+import { EAGAIN, ECONNREFUSED, isEmptyRead, socketSyscalls, type SocketSyscalls } from './socket-syscalls.js';
+
+/** Most datagrams read per socket per tick: bounds a tick's work if a peer floods (the rest waits a tick). */
+const MAX_READS_PER_TICK = 32;
+/** Reads land here, then only the datagram's bytes are copied out (the jitter buffer keeps payload views). */
+const readBuffer = Buffer.allocUnsafe(65536);
 
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** Binds (or takes over the lease's sockets) and starts receiving and reporting. */
@@ -86,6 +99,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private candidateSsrc: number | undefined;
   private candidateNextSeq = -1;
   private socketErrors = 0;
+  /** The fast path, when `pollSockets` asked for it and the platform has it. */
+  private readonly syscalls: SocketSyscalls | undefined;
+  /** Descriptor read and written directly while polling; -1 while dgram events serve. */
+  private polledFd = -1;
 
   private constructor(options: RtpSessionOptions, sockets: SessionSockets) {
     super();
@@ -101,6 +118,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.sdpRemote = options.remote;
     this.remoteRtcp = options.remoteRtcp;
     this.destination = options.remote;
+    this.syscalls = options.pollSockets === true ? socketSyscalls() : undefined;
     const depthMs = options.jitterDepthMs ?? 60;
     const depth = Math.max(1, Math.round(depthMs / FRAME_MS));
     this.playout = new RtpPlayout(decoderFor(options.codec), {
@@ -190,6 +208,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * Call once per tick. With `out`, fills and returns it (no allocation).
    */
   pullFrame(out?: Int16Array): Int16Array {
+    if (this.polledFd >= 0) {
+      this.readSocket();
+    }
     this.dtmfIn?.poll(this.clock.now());
     return this.playout.pullFrame(out ?? new Int16Array(SAMPLES_PER_FRAME));
   }
@@ -239,6 +260,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.logger?.warn({ err: (err as Error).message }, 'RTCP BYE failed');
     }
     this.stateValue = 'closed';
+    this.polledFd = -1;
     this.rtpSocket.off('message', this.onRtpMessage);
     this.rtcpSocket?.off('message', this.onRtcpMessage);
     if (this.options.lease !== undefined) {
@@ -252,6 +274,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // --- outgoing ---
 
   private transmit(packet: Buffer): void {
+    if (this.polledFd >= 0) {
+      if (this.syscalls!.send(this.polledFd, packet) < 0) {
+        // A full socket buffer drops the packet (as a UDP send may); ECONNREFUSED is the peer's ICMP answer.
+        this.countSocketErrno(this.syscalls!.errno());
+      }
+      return;
+    }
     try {
       if (this.connected) {
         this.rtpSocket.send(packet);
@@ -296,6 +325,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.rtpSocket.connect(to.port, to.address);
       this.rtpSocket.remoteAddress();
       this.connected = true;
+      this.startPolling();
     } catch (err) {
       // A host name (resolved asynchronously) or a refused address: keep sending unconnected.
       this.connected = false;
@@ -311,6 +341,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     this.connected = false;
+    this.stopPolling();
     try {
       this.rtpSocket.disconnect();
     } catch {
@@ -318,11 +349,63 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
+  /** Connected: from now on the kernel only delivers the peer's packets, and the session reads them itself. */
+  private startPolling(): void {
+    const fd = this.syscalls?.descriptor(this.rtpSocket);
+    if (fd === undefined) {
+      return;
+    }
+    this.syscalls!.setDgramReading(this.rtpSocket, false);
+    this.polledFd = fd;
+  }
+
+  private stopPolling(): void {
+    if (this.polledFd < 0) {
+      return;
+    }
+    this.polledFd = -1;
+    this.syscalls!.setDgramReading(this.rtpSocket, true);
+  }
+
+  /** Everything the peer sent since the last tick, oldest first. */
+  private readSocket(): void {
+    const syscalls = this.syscalls!;
+    for (let i = 0; i < MAX_READS_PER_TICK && this.polledFd >= 0; i++) {
+      const length = syscalls.recv(this.polledFd, readBuffer);
+      if (length < 0) {
+        const errno = syscalls.errno();
+        if (isEmptyRead(errno)) {
+          return;
+        }
+        // A pending ICMP error is reported once by a read; the datagrams behind it are still there.
+        this.countSocketErrno(errno);
+        continue;
+      }
+      const datagram = Buffer.allocUnsafe(length);
+      readBuffer.copy(datagram, 0, 0, length);
+      this.receiveRtp(datagram, this.destination.address, this.destination.port);
+    }
+  }
+
+  private countSocketErrno(errno: number): void {
+    this.socketErrors++;
+    // ECONNREFUSED: see onSocketError; EAGAIN on send: the socket buffer is full, which a warning per packet
+    // would only make worse (counted in socketErrors).
+    if (errno !== ECONNREFUSED && errno !== EAGAIN) {
+      this.logger?.warn({ errno }, 'RTP socket error');
+    }
+  }
+
   // --- incoming ---
 
   private readonly onRtpMessage = (datagram: Buffer, from: RemoteInfo): void => {
+    this.receiveRtp(datagram, from.address, from.port);
+  };
+
+  /** One datagram on the RTP port (RTCP too, with rtcp-mux), from `address:port`. */
+  private receiveRtp(datagram: Buffer, address: string, port: number): void {
     if (isRtcpPacket(datagram)) {
-      if (this.fromPeerHost(from)) {
+      if (this.fromPeerHost(address)) {
         this.reporter.receive(datagram);
       } else {
         this.statsValue.countDiscarded();
@@ -342,8 +425,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     if (!this.latched && this.symmetric) {
-      this.latch(from);
-    } else if (from.port !== this.destination.port || from.address !== this.destination.address) {
+      this.latch(address, port);
+    } else if (port !== this.destination.port || address !== this.destination.address) {
       // Only the latched (or, without latching, the SDP) source may talk to us.
       stats.countDiscarded();
       return;
@@ -370,10 +453,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     } else if (result === 'duplicate') {
       stats.countDuplicate();
     }
-  };
+  }
 
   private readonly onRtcpMessage = (datagram: Buffer, from: RemoteInfo): void => {
-    if (!this.fromPeerHost(from)) {
+    if (!this.fromPeerHost(from.address)) {
       this.statsValue.countDiscarded();
       return;
     }
@@ -387,8 +470,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * RTCP may come from another port than RTP, but once we know the peer (latched, or fixed by the SDP without
    * latching) it must come from the peer's host: a BYE or a redirected report from elsewhere is ignored.
    */
-  private fromPeerHost(from: RemoteInfo): boolean {
-    return (!this.latched && this.symmetric) || from.address === this.destination.address;
+  private fromPeerHost(address: string): boolean {
+    return (!this.latched && this.symmetric) || address === this.destination.address;
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -400,9 +483,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   };
 
-  private latch(from: RemoteInfo): void {
+  private latch(address: string, port: number): void {
     this.latched = true;
-    this.destination = { address: from.address, port: from.port };
+    this.destination = { address, port };
     this.connectTo(this.destination);
     this.safeEmit('latched', this.destination);
   }

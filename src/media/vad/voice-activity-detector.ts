@@ -9,6 +9,12 @@
  * weak word endings) and its level passes `minLevelDbfs`.
  * Speech starts after `onsetMs` of consecutive active frames and ends after `hangoverMs` without one.
  *
+ * Quiet frames cost half (`quietFrameSharing`): a frame whose whole-band level, measured in the time domain
+ * (windowed, 160 multiply-adds), is under `minLevelDbfs` can never be active, since its in-band level is lower
+ * still (Parseval). Its decision needs no spectrum, only the noise floor does: within a run of such frames, every
+ * other one lends its band levels to the next, which the floor learns from in place of its own. Telephone lines
+ * are quiet (-60 to -70 dBFS) whenever the caller listens, which is most of an IVR call.
+ *
  * Pure and deterministic: one call per frame, no timers; time is the frame count.
  */
 import { FRAME_MS, type PcmFrame } from '../media-types.js';
@@ -46,6 +52,11 @@ export interface VadOptions {
   maxBandSnrDb: number;
   /** Noise floor behaviour. */
   noiseFloor: Partial<NoiseFloorOptions>;
+  /**
+   * In a run of frames too quiet to be speech (see the header), analyse the spectrum of every other one only and
+   * let the floor learn the previous levels again for the others. false: every frame is analysed. @default true
+   */
+  quietFrameSharing: boolean;
 }
 
 export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
@@ -59,6 +70,7 @@ export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
   spreadWeight: 1.75,
   maxBandSnrDb: 30,
   noiseFloor: DEFAULT_NOISE_FLOOR_OPTIONS,
+  quietFrameSharing: true,
 });
 
 export type VadTransition = 'speech-start' | 'speech-end';
@@ -111,6 +123,10 @@ export class VoiceActivityDetector {
   private activeRun = 0;
   private inactiveRun = 0;
   private lastActiveFrame = -1;
+  /** The band levels in `bandLevelDb` come from a quiet frame that has not lent them yet. */
+  private quietLevelsToLend = false;
+  /** Power under which a frame's time-domain level (see `timeDomainPower`) rules speech out. */
+  private readonly quietPower: number;
 
   constructor(options: Partial<VadOptions> = {}) {
     this.options = Object.freeze({
@@ -125,6 +141,7 @@ export class VoiceActivityDetector {
     this.bandRelativePower = new Float64Array(this.analyzer.bandCount);
     this.onsetFrames = Math.max(1, Math.round(this.options.onsetMs / FRAME_MS));
     this.hangoverFrames = Math.max(1, Math.round(this.options.hangoverMs / FRAME_MS));
+    this.quietPower = FULL_SCALE_POWER * 10 ** (this.options.minLevelDbfs / 10) - POWER_EPSILON;
   }
 
   /** True between a `speech-start` and the following `speech-end`. */
@@ -145,22 +162,37 @@ export class VoiceActivityDetector {
     this.activeRun = 0;
     this.inactiveRun = 0;
     this.lastActiveFrame = -1;
+    this.quietLevelsToLend = false;
   }
 
   process(frame: PcmFrame): VadFrameResult {
     this.frameIndex++;
-    const total = this.analyzer.analyze(frame, this.bandPower);
-    const levelDbfs = toDbfs(total);
-    for (let b = 0; b < this.analyzer.bandCount; b++) {
-      this.bandLevelDb[b] = toDbfs(this.bandPower[b]!);
-      this.bandRelativePower[b] = toRelativePower(this.bandPower[b]!);
+    let quiet = false;
+    let levelDbfs: number;
+    if (this.options.quietFrameSharing) {
+      const power = this.analyzer.timeDomainPower(frame);
+      quiet = power < this.quietPower;
+      levelDbfs = toDbfs(power);
+    }
+    if (quiet && this.quietLevelsToLend) {
+      // The previous frame was quiet too: the floor learns its levels once more, no spectrum this time.
+      this.quietLevelsToLend = false;
+    } else {
+      const total = this.analyzer.analyze(frame, this.bandPower);
+      levelDbfs = toDbfs(total);
+      for (let b = 0; b < this.analyzer.bandCount; b++) {
+        this.bandLevelDb[b] = toDbfs(this.bandPower[b]!);
+        this.bandRelativePower[b] = toRelativePower(this.bandPower[b]!);
+      }
+      this.quietLevelsToLend = quiet;
     }
     // Score against the floor learnt from past frames only, then let this frame teach the floor.
     const scoreDb = this.noise.ready ? this.score() : 0;
     const threshold = this.speech
       ? this.options.thresholdDb - this.options.hysteresisDb
       : this.options.thresholdDb;
-    const active = this.noise.ready && scoreDb >= threshold && levelDbfs >= this.options.minLevelDbfs;
+    const active =
+      !quiet && this.noise.ready && scoreDb >= threshold && levelDbfs! >= this.options.minLevelDbfs;
     this.noise.update(this.bandLevelDb, this.speech, this.bandRelativePower);
 
     let transition: VadTransition | undefined;
@@ -190,7 +222,7 @@ export class VoiceActivityDetector {
       transition,
       boundaryFrame,
       scoreDb,
-      levelDbfs,
+      levelDbfs: levelDbfs!,
     };
   }
 

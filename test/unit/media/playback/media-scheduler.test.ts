@@ -156,6 +156,27 @@ describe('MediaScheduler', () => {
     assert.equal(scheduler.handlerCount, 0);
   });
 
+  it('runs every send-phase handler before any process-phase handler, each phase in registration order', () => {
+    const time = new FakeSchedulerTime();
+    const scheduler = new MediaScheduler({ timeSource: time, spinMs: 0 });
+    const order: string[] = [];
+    scheduler.register(() => order.push('in:a'), 'a:in', 'process');
+    scheduler.register(() => order.push('out:a'), 'a');
+    const b = scheduler.register(() => order.push('out:b'), 'b', 'send');
+    const bIn = scheduler.register(() => order.push('in:b'), 'b:in', 'process');
+    assert.equal(scheduler.handlerCount, 4);
+    time.advance(20);
+    assert.deepEqual(order, ['out:a', 'out:b', 'in:a', 'in:b']);
+    b.unregister();
+    bIn.unregister();
+    assert.equal(scheduler.stats().handlers, 2);
+    time.advance(20);
+    assert.deepEqual(order.slice(4), ['out:a', 'in:a']);
+    scheduler.close();
+    assert.equal(scheduler.handlerCount, 0);
+    assert.equal(scheduler.stats().running, false);
+  });
+
   it('runs only while handlers are registered, and restarts on a fresh timeline', () => {
     const time = new FakeSchedulerTime();
     const scheduler = new MediaScheduler({ timeSource: time, spinMs: 0 });

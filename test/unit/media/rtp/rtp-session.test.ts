@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeMulaw, encodeMulaw, encodeAlaw, decodeAlaw } from '../../../../src/media/codec/g711.js';
 import type { DtmfEvent } from '../../../../src/media/media-types.js';
 import { parseRtcp, type RtcpPacket } from '../../../../src/media/rtp/rtcp.js';
@@ -246,6 +247,81 @@ describe('RtpSession: symmetric RTP', () => {
     assert.equal(s.stats().latched, false);
     s.sendFrame(frameOf(4));
     await waitFor(() => rtpPackets(second).length === 1, 'packet to the new SDP address');
+  });
+});
+
+describe('RtpSession: polled sockets (pollSockets)', () => {
+  const pcmu = (seq: number, code: number, ssrc = 0x5eed): Buffer =>
+    serializeRtp({
+      marker: false,
+      payloadType: 0,
+      sequenceNumber: seq,
+      timestamp: seq * 160,
+      ssrc,
+      payload: Buffer.alloc(160, code),
+    });
+
+  it('once latched, reads its socket in pullFrame and sends on the descriptor, the same packets as before', async () => {
+    const caller = await peer();
+    const s = await session({ remote: { address: HOST, port: caller.port }, pollSockets: true });
+    caller.send(pcmu(1, 0x80), s.localPort);
+    await waitFor(() => s.stats().latched, 'latched by the first packet (a dgram event)');
+    for (let seq = 2; seq <= 4; seq++) {
+      caller.send(pcmu(seq, 0x80 + seq), s.localPort);
+    }
+    // Nothing reads the socket between ticks now: the three packets wait in the kernel.
+    await sleep(30);
+    assert.equal(s.stats().packetsReceived, 1);
+    const out = new Int16Array(160);
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      s.pullFrame(out);
+      got.push(out[0]!);
+    }
+    assert.equal(s.stats().packetsReceived, 4, 'read by the first pullFrame');
+    assert.deepEqual(
+      got,
+      [1, 2, 3, 4].map((seq) => decodeMulaw(Buffer.alloc(160, 0x80 + (seq === 1 ? -0 : seq)))[0]),
+    );
+    assert.equal(s.stats().lost, 0);
+
+    s.sendFrame(frameOf(1234));
+    s.sendFrame(frameOf(-1234));
+    await waitFor(() => rtpPackets(caller).length === 2, 'two packets at the caller');
+    const [first, second] = rtpPackets(caller);
+    assert.equal(caller.received[0]!.from.port, s.localPort, 'sent from the session port (symmetric RTP)');
+    assert.equal(second!.sequenceNumber, (first!.sequenceNumber + 1) & 0xffff);
+    assert.deepEqual(
+      [...decodeMulaw(first!.payload)].slice(0, 2),
+      [...decodeMulaw(encodeMulaw(frameOf(1234)))].slice(0, 2),
+    );
+    assert.equal(s.stats().packetsSent, 2);
+  });
+
+  it('counts the ICMP refusal of a departed peer, and after a re-INVITE goes back to dgram events', async () => {
+    const caller = await peer();
+    const next = await peer();
+    const s = await session({ remote: { address: HOST, port: caller.port }, pollSockets: true });
+    caller.send(pcmu(1, 0x80), s.localPort);
+    await waitFor(() => s.stats().latched, 'latched');
+    caller.close();
+    peers.splice(peers.indexOf(caller), 1);
+    s.sendFrame(frameOf(1));
+    await sleep(20);
+    s.pullFrame();
+    s.sendFrame(frameOf(2));
+    assert.ok(s.stats().socketErrors >= 1, 'ECONNREFUSED counted, nothing thrown');
+
+    await s.updateRemote({ address: HOST, port: next.port });
+    next.send(pcmu(100, 0x90, 0x7777), s.localPort);
+    // Not latched (socket not connected): dgram events read it without any pullFrame.
+    await waitFor(() => s.stats().latched && s.stats().sendingTo.port === next.port, 'latched again');
+    // Latched again: polled again. The new SSRC is followed from its second packet in sequence (RFC 3550 A.1).
+    next.send(pcmu(101, 0x90, 0x7777), s.localPort);
+    await sleep(30);
+    assert.equal(s.stats().packetsReceived, 1);
+    s.pullFrame();
+    assert.equal(s.stats().packetsReceived, 2);
   });
 });
 

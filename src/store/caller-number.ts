@@ -24,10 +24,8 @@
  * Withheld numbers (RFC 3323 §4.1.1.3 `sip:anonymous@anonymous.invalid`; "anonymous", "restricted", "private",
  * "unavailable", "unknown", "withheld"; an empty value; no digit at all) have no identity: null everywhere.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { AigError } from '../errors/aig-error.js';
+import { createHmac } from 'node:crypto';
+import { loadOrCreateSecretFile } from '../config/secret-file.js';
 
 /** The file, under the data folder, holding the secret key of `hashCallerNumber`. */
 export const CALLER_HASH_SECRET_FILE = 'caller-hash-secret';
@@ -220,51 +218,19 @@ export function isMaskedCallerNumber(value: string): boolean {
  * history afresh.
  */
 export async function loadOrCreateHashSecret(dataDir: string): Promise<Buffer> {
-  const path = join(dataDir, CALLER_HASH_SECRET_FILE);
-  const existing = await readSecret(path);
-  if (existing !== undefined) {
-    return existing;
-  }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(SECRET_BYTES);
-  try {
-    await writeFile(path, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      const winner = await readSecret(path);
-      if (winner !== undefined) {
-        return winner;
-      }
-    }
-    throw new AigError('AIG_ERR_CONFIG_READ', `${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-async function readSecret(path: string): Promise<Buffer | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return undefined;
-    }
-    throw new AigError('AIG_ERR_CONFIG_READ', `${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const hex = text.trim();
-  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+  const hex = await loadOrCreateSecretFile({
+    dataDir,
+    fileName: CALLER_HASH_SECRET_FILE,
+    bytes: SECRET_BYTES,
     // An empty file is a crash between create and write; anything else was edited by hand. Either way,
     // regenerating silently would break every caller's history: say so.
-    throw new AigError(
-      'AIG_ERR_CONFIG_INVALID',
-      `${path}: expected 64 hex digits (32 bytes); restore the file shared by the other IVR hosts, or delete it ` +
-        `to start a new history`,
-    );
-  }
-  // Group or others could read it (a copy made with the wrong umask): the secret is what protects the hashes.
-  const { mode } = await stat(path);
-  if ((mode & 0o077) !== 0) {
-    await chmod(path, 0o600);
-  }
+    problem: (secret) =>
+      /^[0-9a-f]{64}$/i.test(secret)
+        ? null
+        : 'expected 64 hex digits (32 bytes); restore the file shared by the other IVR hosts, or delete it ' +
+          'to start a new history',
+    // Group or others could read it (a copy made with the wrong umask): the secret is what protects the hashes.
+    tightenMode: true,
+  });
   return Buffer.from(hex, 'hex');
 }

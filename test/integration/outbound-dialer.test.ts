@@ -9,7 +9,6 @@
  * REFER.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -27,42 +26,28 @@ import type {
   BridgeEnd,
   CallMediaProvider,
   SipApp,
-  SipAppOptions,
   TransferResult,
   TransferTarget,
 } from '../../src/sip/call/sip-app-types.js';
 import { freePort } from '../helpers/free-port.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
-import {
-  SIPP_BINARY,
-  describeSippRun,
-  startSipp,
-  type SippOptions,
-  type SippProcess,
-} from '../helpers/sipp.js';
+import type { SippOptions } from '../helpers/sipp.js';
+import { SippPeers, assertSippOk, skipWithoutSipp, type SippPeer } from '../helpers/sipp-peers.js';
+import { testSipAppOptions } from '../helpers/test-sip-app-options.js';
+import { AGENT_MEDIA, agentInvite, transferTarget } from '../helpers/transfer-peers.js';
 import { startEngine, type EngineUnderTest } from '../support/engine-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const skip = existsSync(SIPP_BINARY) ? false : `sipp not installed at ${SIPP_BINARY}`;
 /** The citizen's number, as a callback booking holds it: it must never reach the logs in clear. */
 const CITIZEN = '06 12 34 56 78';
 const MAX_DURATION_SECONDS = 4;
-/** The agent's media address in its answer: what the citizen's re-INVITE must carry. No RTP is sent there. */
-const AGENT_MEDIA = { agent_rtp_ip: '127.0.0.1', agent_rtp_port: '46780' };
 
-const options: SipAppOptions = {
-  numbers: { '3646': { language: 'fr', label: 'Assurance Maladie' } },
-  codecs: ['PCMU', 'PCMA'],
-  ptime: 20,
-  telephoneEvent: true,
-  mediaAddress: '127.0.0.1',
+const options = testSipAppOptions({
   rtpPortMin: 47000,
   rtpPortMax: 47199,
-  maxConcurrent: 20,
   maxDurationSeconds: MAX_DURATION_SECONDS,
-  retryAfterSeconds: 30,
   userAgent: 'Aiguilleur/integration',
-};
+});
 
 /**
  * The media side the composition root gives the SIP app (app.ts `mediaProvider`), reduced to what this test
@@ -133,14 +118,10 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-function transferTarget(callId: string, over: Partial<TransferTarget>): TransferTarget {
-  return {
-    groupId: 'cards',
-    uris: [],
-    mode: 'refer',
-    fallbackToBridge: false,
-    timeoutMs: 5000,
-    context: {
+/** A transfer of the called-back citizen (the context the callback's conversation would send). */
+function callbackTransfer(callId: string, over: Partial<TransferTarget>): TransferTarget {
+  return transferTarget(
+    {
       callId,
       intent: 'health_card',
       confidence: 0.9,
@@ -152,8 +133,8 @@ function transferTarget(callId: string, over: Partial<TransferTarget>): Transfer
       nirStatus: 'absent',
       nir: null,
     },
-    ...over,
-  };
+    over,
+  );
 }
 
 /** Transferred by bridge, after these attempts (method, outcome, SIP status). */
@@ -164,14 +145,6 @@ function assertBridged(result: TransferResult, attempts: readonly (string | numb
     result.attempts.map((a) => [a.method, a.outcome, a.sipStatus]),
     attempts,
   );
-}
-
-/** The INVITE an agent received, as traced by sipp. */
-function agentInvite(log: string): string {
-  const start = log.indexOf('INVITE sip:');
-  assert.ok(start >= 0, 'the agent got no INVITE');
-  const end = log.indexOf('\n\n', start);
-  return log.slice(start, end > 0 ? end : undefined);
 }
 
 function answered(outcome: OutboundCallOutcome): OutboundCallAnswered {
@@ -199,14 +172,14 @@ void describe('outboundTargetUri', () => {
   });
 });
 
-void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000 }, () => {
+void describe('SipApp.dial against sipp as the citizen', { skip: skipWithoutSipp, timeout: 60_000 }, () => {
   let h: EngineUnderTest;
   let app: SipApp;
   let media: MediaEngine;
   let observed: ObservedMedia;
   let gatewayPort: number;
   const logger = new RecordingLogger();
-  const peers: SippProcess[] = [];
+  const peers = new SippPeers({ timeoutMs: 20_000 });
   const bridgeEnds: BridgeEnd[] = [];
 
   before(async () => {
@@ -229,18 +202,13 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     );
   });
   after(async () => {
-    for (const peer of peers) {
-      await peer.stop();
-    }
+    await peers.stopAll();
     media.close();
     await h.stop();
   });
 
-  async function callee(sipp: SippOptions): Promise<{ sipp: SippProcess; uri: string }> {
-    const process = await startSipp({ timeoutMs: 20_000, ...sipp });
-    peers.push(process);
-    await process.ready;
-    return { sipp: process, uri: `sip:citizen@127.0.0.1:${process.localPort}` };
+  function callee(sipp: SippOptions): Promise<SippPeer> {
+    return peers.start(sipp, 'citizen');
   }
 
   function request(to: string, overrides: Partial<OutboundCallRequest> = {}): OutboundCallRequest {
@@ -252,11 +220,6 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
       number: '3646',
       ...overrides,
     };
-  }
-
-  async function assertPeerOk(sipp: SippProcess): Promise<void> {
-    const result = await sipp.done;
-    assert.equal(result.ok, true, describeSippRun(result));
   }
 
   /** Nothing left behind: no live call, no media session, every RTP port back in the pool. */
@@ -292,7 +255,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     call.control.hangup();
     const end = await within(call.ended, 3000, 'end of the call');
     assert.equal(end.reason, 'completed');
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
 
     // The dialled number is masked wherever it is logged; the call's lines carry its Call-ID.
@@ -310,7 +273,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const outcome = await app.dial(request(uri));
     assert.equal(outcome.kind, 'busy');
     assert.equal(outcome.kind === 'busy' && outcome.status, 486);
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -324,7 +287,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
       { kind: outcome.kind, status: outcome.kind === 'declined' ? outcome.status : null },
       { kind: 'declined', status: 603 },
     );
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -336,7 +299,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     assert.equal(outcome.kind, 'no-answer', JSON.stringify(outcome));
     assert.equal(outcome.kind === 'no-answer' && outcome.status, 487);
     assert.ok(elapsedMs >= 1000 && elapsedMs < 3000, `gave up after ${Math.round(elapsedMs)} ms`);
-    await assertPeerOk(sipp); // sipp's scenario fails unless it received the CANCEL
+    await assertSippOk(sipp); // sipp's scenario fails unless it received the CANCEL
     await assertIdle();
   });
 
@@ -348,7 +311,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
       callId: outcome.kind === 'no-answer' ? outcome.callId : '',
       status: 200,
     });
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -361,7 +324,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     assert.equal(end.reason, 'remote-hangup');
     assert.ok(end.durationMs >= 250, `${end.durationMs} ms`);
     await within(closed, 1000, 'media closed');
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -371,27 +334,26 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     assert.equal(outcome.kind, 'failed');
     assert.equal(outcome.kind === 'failed' && outcome.status, 200);
     assert.match(outcome.kind === 'failed' ? outcome.reason : '', /SDP answer refused/);
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
   void it('transfer: REFER with the context, NOTIFY 200, then our BYE', async () => {
     const { sipp, uri } = await callee({ scenario: 'uas-refer' });
     const call = answered(await app.dial(request(uri)));
-    const target = transferTarget(call.callId, { uris: ['sip:3000@127.0.0.1:5999'] });
+    const target = callbackTransfer(call.callId, { uris: ['sip:3000@127.0.0.1:5999'] });
     const result = await within(call.control.transfer(target), 6000, 'transfer');
     assert.equal(result.status, 'transferred', JSON.stringify(result));
     const end = await within(call.ended, 3000, 'end of the call');
     assert.equal(end.reason, 'transferred');
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     assert.match((await sipp.done).logs, /REFER to sip:3000@127\.0\.0\.1:5999/);
     await assertIdle();
   });
 
   /** A sipp UAS playing an agent of the group, and its URI. */
-  async function agent(sipp: SippOptions): Promise<{ sipp: SippProcess; uri: string }> {
-    const { sipp: process } = await callee({ traceMessages: true, ...sipp });
-    return { sipp: process, uri: `sip:agent@127.0.0.1:${process.localPort}` };
+  function agent(sipp: SippOptions): Promise<SippPeer> {
+    return peers.start({ traceMessages: true, ...sipp });
   }
 
   async function bridgeEndOf(callId: string): Promise<BridgeEnd> {
@@ -430,7 +392,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const closed = new Promise<void>((resolveClosed) => session.once('closed', () => resolveClosed()));
 
     const result = await within(
-      call.control.transfer(transferTarget(call.callId, { uris: [desk.uri], mode: 'bridge' })),
+      call.control.transfer(callbackTransfer(call.callId, { uris: [desk.uri], mode: 'bridge' })),
       8000,
       'transfer',
     );
@@ -456,8 +418,8 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
       bridgeEnd.handlingSeconds >= 0.5 && bridgeEnd.handlingSeconds < 5,
       String(bridgeEnd.handlingSeconds),
     );
-    await assertPeerOk(sipp);
-    await assertPeerOk(desk.sipp); // it got the citizen's BYE relayed
+    await assertSippOk(sipp);
+    await assertSippOk(desk.sipp); // it got the citizen's BYE relayed
     assertAgentInvite((await desk.sipp.done).messageLog ?? '', call.callId);
     // The citizen's re-INVITE: the agent's address and port under our origin, version 1 → 2 (RFC 3264 §8).
     assert.match(
@@ -476,7 +438,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     });
     const call = answered(await app.dial(request(uri)));
     const result = await within(
-      call.control.transfer(transferTarget(call.callId, { uris: [desk.uri], mode: 'bridge' })),
+      call.control.transfer(callbackTransfer(call.callId, { uris: [desk.uri], mode: 'bridge' })),
       8000,
       'transfer',
     );
@@ -486,8 +448,8 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const bridgeEnd = await bridgeEndOf(call.callId);
     assert.equal(bridgeEnd.endedBy, 'agent');
     assert.ok(bridgeEnd.handlingSeconds >= 0.4, String(bridgeEnd.handlingSeconds));
-    await assertPeerOk(desk.sipp);
-    await assertPeerOk(sipp);
+    await assertSippOk(desk.sipp);
+    await assertSippOk(sipp);
     assert.match(
       (await sipp.done).logs,
       /BYE from the IVR, Reason .*Q\.850;cause=16;text="Call transferred"/,
@@ -505,7 +467,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const call = answered(await app.dial(request(uri)));
     const result = await within(
       call.control.transfer(
-        transferTarget(call.callId, { uris: [desk.uri], mode: 'refer', fallbackToBridge: true }),
+        callbackTransfer(call.callId, { uris: [desk.uri], mode: 'refer', fallbackToBridge: true }),
       ),
       8000,
       'transfer',
@@ -519,8 +481,8 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const bridgeEnd = await bridgeEndOf(call.callId);
     assert.equal(bridgeEnd.endedBy, 'caller');
     assert.ok(bridgeEnd.handlingSeconds >= 0.3, String(bridgeEnd.handlingSeconds));
-    await assertPeerOk(sipp);
-    await assertPeerOk(desk.sipp);
+    await assertSippOk(sipp);
+    await assertSippOk(desk.sipp);
     const citizenLogs = (await sipp.done).logs;
     assert.match(citizenLogs, new RegExp(`REFER to ${desk.uri}\\?`));
     assert.match(citizenLogs, /re-INVITE o=- \d+ 2 IN IP4 127\.0\.0\.1 c=IN IP4 127\.0\.0\.1 m=audio 46780/);
@@ -534,7 +496,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const end = await within(call.ended, (MAX_DURATION_SECONDS + 3) * 1000, 'end of the call');
     assert.equal(end.reason, 'max-duration');
     assert.ok(end.durationMs >= MAX_DURATION_SECONDS * 1000 - 50, `${end.durationMs} ms`);
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -555,7 +517,7 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
     const outcome = await dialling;
     assert.equal(outcome.kind, 'failed', JSON.stringify(outcome));
     assert.equal(outcome.kind === 'failed' && outcome.code, 'AIG_ERR_DRAINING');
-    await assertPeerOk(sipp);
+    await assertSippOk(sipp);
     await assertIdle();
   });
 
@@ -577,59 +539,54 @@ void describe('SipApp.dial against sipp as the citizen', { skip, timeout: 60_000
   });
 });
 
-void describe('outbound calls share the live-call limit with inbound ones', { skip, timeout: 30_000 }, () => {
-  void it('with maxConcurrent 1 and an outbound call live: a second dial and an inbound INVITE are refused', async () => {
-    const h = await startEngine();
-    const media = new MediaEngine({
-      bindAddress: '127.0.0.1',
-      rtpPortMin: 47200,
-      rtpPortMax: 47299,
-      promptsDirectory: join(ROOT, 'prompts'),
-      recordingDirectory: null,
-    });
-    const peers: SippProcess[] = [];
-    try {
-      const app = createSipApp(
-        h.srf,
-        { ...options, maxConcurrent: 1 },
-        new RecordingLogger(),
-        { media: new ObservedMedia(media) },
-        {},
-      );
-      await sleep(50); // drachtio-srf registers `route|invite` asynchronously
-      const citizen = await startSipp({ scenario: 'uas-basic', timeoutMs: 20_000 });
-      peers.push(citizen);
-      await citizen.ready;
-      const uri = `sip:citizen@127.0.0.1:${citizen.localPort}`;
-      const from = { uri: 'sip:3646@127.0.0.1' };
-      const call = answered(await app.dial({ to: uri, from, ringSeconds: 5, number: '3646' }));
-      assert.equal(app.activeCalls().length, 1);
-
-      const second = await app.dial({ to: uri, from, ringSeconds: 5, number: '3646' });
-      assert.equal(second.kind === 'failed' && second.code, 'AIG_ERR_OVERLOAD', JSON.stringify(second));
-
-      const inbound = await startSipp({
-        scenario: 'uac-expect-status',
-        service: '3646',
-        target: `${h.sip.address}:${h.sip.port}`,
-        variables: { expected_status: '503' },
-        timeoutMs: 20_000,
+void describe(
+  'outbound calls share the live-call limit with inbound ones',
+  { skip: skipWithoutSipp, timeout: 30_000 },
+  () => {
+    void it('with maxConcurrent 1 and an outbound call live: a second dial and an inbound INVITE are refused', async () => {
+      const h = await startEngine();
+      const media = new MediaEngine({
+        bindAddress: '127.0.0.1',
+        rtpPortMin: 47200,
+        rtpPortMax: 47299,
+        promptsDirectory: join(ROOT, 'prompts'),
+        recordingDirectory: null,
       });
-      peers.push(inbound);
-      const refused = await inbound.done;
-      assert.equal(refused.ok, true, describeSippRun(refused));
+      const peers = new SippPeers({ timeoutMs: 20_000 });
+      try {
+        const app = createSipApp(
+          h.srf,
+          { ...options, maxConcurrent: 1 },
+          new RecordingLogger(),
+          { media: new ObservedMedia(media) },
+          {},
+        );
+        await sleep(50); // drachtio-srf registers `route|invite` asynchronously
+        const { sipp: citizen, uri } = await peers.start({ scenario: 'uas-basic' }, 'citizen');
+        const from = { uri: 'sip:3646@127.0.0.1' };
+        const call = answered(await app.dial({ to: uri, from, ringSeconds: 5, number: '3646' }));
+        assert.equal(app.activeCalls().length, 1);
 
-      await within(app.hangupAll(), 3000, 'hangupAll');
-      assert.equal((await call.ended).reason, 'shutdown');
-      const held = await citizen.done;
-      assert.equal(held.ok, true, describeSippRun(held));
-      assert.equal(media.stats().ports.allocated, 0);
-    } finally {
-      for (const peer of peers) {
-        await peer.stop();
+        const second = await app.dial({ to: uri, from, ringSeconds: 5, number: '3646' });
+        assert.equal(second.kind === 'failed' && second.code, 'AIG_ERR_OVERLOAD', JSON.stringify(second));
+
+        const inbound = await peers.start({
+          scenario: 'uac-expect-status',
+          service: '3646',
+          target: `${h.sip.address}:${h.sip.port}`,
+          variables: { expected_status: '503' },
+        });
+        await assertSippOk(inbound.sipp); // refused with 503
+
+        await within(app.hangupAll(), 3000, 'hangupAll');
+        assert.equal((await call.ended).reason, 'shutdown');
+        await assertSippOk(citizen);
+        assert.equal(media.stats().ports.allocated, 0);
+      } finally {
+        await peers.stopAll();
+        media.close();
+        await h.stop();
       }
-      media.close();
-      await h.stop();
-    }
-  });
-});
+    });
+  },
+);

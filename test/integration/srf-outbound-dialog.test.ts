@@ -4,21 +4,12 @@
  * BYE both ways, INFO and re-INVITE from the peer, REFER with its NOTIFY progress, and out-of-dialog OPTIONS.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type Srf from 'drachtio-srf';
 import { buildOffer, checkAnswer } from '../../src/sip/call/sdp-negotiator.js';
 import { sipErrorStatus } from '../../src/sip/call/srf-types.js';
-import {
-  SIPP_BINARY,
-  describeSippRun,
-  startSipp,
-  type SippOptions,
-  type SippProcess,
-} from '../helpers/sipp.js';
+import { SippPeers, assertSippOk, skipWithoutSipp } from '../helpers/sipp-peers.js';
 import { startEngine, type EngineUnderTest } from '../support/engine-harness.js';
-
-const skip = existsSync(SIPP_BINARY) ? false : `sipp not installed at ${SIPP_BINARY}`;
 
 const offer = buildOffer({
   codecs: ['PCMU', 'PCMA'],
@@ -45,45 +36,31 @@ function requestOptions(method: string, headers: Record<string, string> = {}, bo
 
 void describe(
   'drachtio-srf UAC through the engine, against sipp UAS scenarios',
-  { skip, timeout: 30_000 },
+  { skip: skipWithoutSipp, timeout: 30_000 },
   () => {
     let h: EngineUnderTest;
-    const peers: SippProcess[] = [];
+    const peers = new SippPeers({ timeoutMs: 20_000 });
 
     before(async () => {
       h = await startEngine();
     });
     after(async () => {
-      for (const peer of peers) {
-        await peer.stop();
-      }
+      await peers.stopAll();
       await h.stop();
     });
 
-    async function peer(options: SippOptions): Promise<{ sipp: SippProcess; uri: string }> {
-      const sipp = await startSipp({ timeoutMs: 20_000, ...options });
-      peers.push(sipp);
-      await sipp.ready;
-      return { sipp, uri: `sip:agent@127.0.0.1:${sipp.localPort}` };
-    }
-
-    async function assertPeerOk(sipp: SippProcess): Promise<void> {
-      const result = await sipp.done;
-      assert.equal(result.ok, true, describeSippRun(result));
-    }
-
     void it('createUAC: answered with an SDP answer we accept, then our BYE', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-basic' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-basic' });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer, headers: { 'X-Aig-Call': 'probe' } });
       const media = checkAnswer(dialog.remote.sdp, offer);
       assert.equal(media.ok, true, media.ok ? '' : media.reason);
       assert.equal(media.ok && media.codec.name, 'PCMU');
       await hangUp(dialog);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('createUAC: a 486 rejects with the status', async () => {
-      const { sipp, uri } = await peer({
+      const { sipp, uri } = await peers.start({
         scenario: 'uas-reject',
         template: { reject_status: '486', reject_reason: 'Busy Here' },
       });
@@ -91,11 +68,11 @@ void describe(
         h.srf.createUAC(uri, { localSdp: offer }),
         (err: unknown) => sipErrorStatus(err) === 486,
       );
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('createUAC: CANCEL after the 180 ends with 487', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-cancelled' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-cancelled' });
       let sent: Srf.SrfRequest | undefined;
       await assert.rejects(
         h.srf.createUAC(
@@ -115,26 +92,26 @@ void describe(
         ),
         (err: unknown) => sipErrorStatus(err) === 487,
       );
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('createUAC with 100rel: the reliable 180 is PRACKed before the 200', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-prack' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-prack' });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer, headers: { Supported: '100rel' } });
       await hangUp(dialog);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
       assert.match((await sipp.done).logs, /PRACK RAck: ?1 \d+ INVITE/);
     });
 
     void it('a BYE from the peer destroys the dialog', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-hangup', pauseMs: 100 });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-hangup', pauseMs: 100 });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer });
       await new Promise<void>((resolve) => dialog.on('destroy', () => resolve()));
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('an INFO from the peer reaches the dialog with its DTMF body', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-info' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-info' });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer });
       const body = await new Promise<string>((resolve) =>
         dialog.on('info', (req, res) => {
@@ -144,11 +121,11 @@ void describe(
       );
       assert.match(body, /Signal=5/);
       await hangUp(dialog);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('a hold re-INVITE from the peer is answered and acknowledged', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-reinvite' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-reinvite' });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer });
       const holdAnswer = offer.replace('a=sendrecv', 'a=recvonly').replace('o=- 4242 1', 'o=- 4242 2');
       const acked = new Promise<void>((resolve) => dialog.on('ack', () => resolve()));
@@ -161,11 +138,11 @@ void describe(
       assert.match(reinvite, /a=sendonly/);
       await acked;
       await hangUp(dialog);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
 
     void it('REFER: 202, then NOTIFY 100 Trying and NOTIFY 200 OK (terminated) reach the dialog', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-refer' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-refer' });
       const dialog = await h.srf.createUAC(uri, { localSdp: offer });
       const fragments: string[] = [];
       const done = new Promise<void>((resolve) =>
@@ -184,12 +161,12 @@ void describe(
       await done;
       assert.deepEqual(fragments, ['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
       await hangUp(dialog);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
       assert.match((await sipp.done).logs, /REFER to sip:3000@127\.0\.0\.1:5999/);
     });
 
     void it('out-of-dialog OPTIONS gets the peer capabilities', async () => {
-      const { sipp, uri } = await peer({ scenario: 'uas-options' });
+      const { sipp, uri } = await peers.start({ scenario: 'uas-options' });
       // drachtio-srf's `request(uri, opts, callback)` is typed with an extra body argument it does not have.
       const srf = h.srf as unknown as {
         request(uri: string, opts: Srf.SrfRequest, cb: (err: unknown, req: Srf.SrfRequest) => void): void;
@@ -209,7 +186,7 @@ void describe(
       });
       assert.equal(response.status, 200);
       assert.match(response.get('Allow'), /INVITE/);
-      await assertPeerOk(sipp);
+      await assertSippOk(sipp);
     });
   },
 );

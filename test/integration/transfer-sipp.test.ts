@@ -7,7 +7,6 @@
  * the caller's BYE relayed to the agent with the handling time reported, and a failed transfer keeping the caller.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSipApp } from '../../src/sip/call/sip-app.js';
@@ -17,39 +16,23 @@ import type {
   CallControl,
   CallMediaProvider,
   CallSummary,
-  SipAppOptions,
   TransferContext,
   TransferTarget,
 } from '../../src/sip/call/sip-app-types.js';
 import { decodeUserToUser } from '../../src/sip/call/transfer-context-headers.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
-import {
-  SIPP_BINARY,
-  describeSippRun,
-  startSipp,
-  type SippOptions,
-  type SippProcess,
-} from '../helpers/sipp.js';
+import type { SippOptions, SippProcess } from '../helpers/sipp.js';
+import { SippPeers, assertSippOk, skipWithoutSipp } from '../helpers/sipp-peers.js';
+import { testSipAppOptions } from '../helpers/test-sip-app-options.js';
+import { AGENT_MEDIA, agentInvite, transferTarget } from '../helpers/transfer-peers.js';
 import { startEngine, type EngineUnderTest } from '../support/engine-harness.js';
 
-const skip = existsSync(SIPP_BINARY) ? false : `sipp not installed at ${SIPP_BINARY}`;
-
-const options: SipAppOptions = {
-  numbers: { '3646': { language: 'fr', label: 'Assurance Maladie' } },
-  codecs: ['PCMU', 'PCMA'],
-  ptime: 20,
-  telephoneEvent: true,
-  mediaAddress: '127.0.0.1',
+const options = testSipAppOptions({
   rtpPortMin: 43000,
   rtpPortMax: 43999,
-  maxConcurrent: 20,
   maxDurationSeconds: 600,
-  retryAfterSeconds: 30,
   userAgent: 'Aiguilleur/transfer-test',
-};
-
-/** The agent's media address in its answer: what the caller's re-INVITE must carry. No RTP is sent there. */
-const AGENT_MEDIA = { agent_rtp_ip: '127.0.0.1', agent_rtp_port: '46780' };
+});
 
 function context(callId: string): TransferContext {
   return {
@@ -71,14 +54,14 @@ interface AnsweredCall {
   readonly control: CallControl;
 }
 
-void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 }, () => {
+void describe('transfer to an agent group, sipp peers', { skip: skipWithoutSipp, timeout: 60_000 }, () => {
   let h: EngineUnderTest;
   let app: SipApp;
   const answered: AnsweredCall[] = [];
   const closes: { callId: string; reason: string; at: number }[] = [];
   const ended: (CallSummary & { at: number })[] = [];
   const bridgeEnds: (BridgeEnd & { at: number })[] = [];
-  const peers: SippProcess[] = [];
+  const peers = new SippPeers({ timeoutMs: 25_000, traceMessages: true });
   let nextPort = 43000;
 
   const media: CallMediaProvider = {
@@ -109,22 +92,13 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
     await sleep(50);
   });
   after(async () => {
-    for (const peer of peers) {
-      await peer.stop();
-    }
+    await peers.stopAll();
     await h.stop();
   });
 
-  async function peer(o: SippOptions): Promise<{ sipp: SippProcess; uri: string }> {
-    const sipp = await startSipp({ timeoutMs: 25_000, traceMessages: true, ...o });
-    peers.push(sipp);
-    await sipp.ready;
-    return { sipp, uri: `sip:agent@127.0.0.1:${sipp.localPort}` };
-  }
-
   async function caller(o: Omit<SippOptions, 'target'>): Promise<{ sipp: SippProcess; call: AnsweredCall }> {
     const before = answered.length;
-    const { sipp } = await peer({ service: '3646', ...o, target: `${h.sip.address}:${h.sip.port}` });
+    const { sipp } = await peers.start({ service: '3646', ...o, target: `${h.sip.address}:${h.sip.port}` });
     const deadline = Date.now() + 5000;
     while (answered.length === before) {
       assert.ok(Date.now() < deadline, 'the call was not answered');
@@ -152,28 +126,7 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
   }
 
   function target(callId: string, over: Partial<TransferTarget>): TransferTarget {
-    return {
-      groupId: 'cards',
-      uris: [],
-      mode: 'refer',
-      fallbackToBridge: false,
-      timeoutMs: 5000,
-      context: context(callId),
-      ...over,
-    };
-  }
-
-  async function assertOk(sipp: SippProcess): Promise<string> {
-    const run = await sipp.done;
-    assert.equal(run.ok, true, describeSippRun(run));
-    return run.messageLog ?? '';
-  }
-
-  /** The INVITE the agent received, as traced by sipp. */
-  function agentInvite(log: string): string {
-    const start = log.indexOf('INVITE sip:');
-    assert.ok(start >= 0, 'the agent got no INVITE');
-    return log.slice(start, log.indexOf('\n\n', start) > 0 ? log.indexOf('\n\n', start) : undefined);
+    return transferTarget(context(callId), over);
   }
 
   void it('REFER: Refer-To carries the X-Aiguilleur-* headers and User-to-User; the IVR leaves after NOTIFY 200', async () => {
@@ -185,7 +138,7 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
     assert.equal(result.status === 'transferred' && result.method, 'refer');
     assert.equal(result.sipStatus, 200);
     assert.equal(result.attempts.length, 1);
-    await assertOk(sipp);
+    await assertSippOk(sipp);
     const run = await sipp.done;
     const referTo = /REFER to (\S+)/.exec(run.logs)?.[1] ?? '';
     const query = new URLSearchParams(referTo.slice(referTo.indexOf('?') + 1));
@@ -209,7 +162,7 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
   });
 
   void it('REFER refused (501) → bridge: the agent INVITE carries the context, the caller is re-INVITEd to the agent, its BYE reaches the agent', async () => {
-    const agent = await peer({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
+    const agent = await peers.start({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
     const { sipp, call } = await caller({
       scenario: 'transfer-uac-refer-refused',
       template: { refer_status: '501', refer_reason: 'Not Implemented', ...AGENT_MEDIA },
@@ -233,8 +186,8 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
     // A hang-up from the conversation no longer ends a bridged call.
     call.control.hangup();
 
-    const callerLog = await assertOk(sipp);
-    const agentLog = await assertOk(agent.sipp);
+    const callerLog = await assertSippOk(sipp);
+    const agentLog = await assertSippOk(agent.sipp);
     const invite = agentInvite(agentLog);
     assert.match(
       invite,
@@ -275,11 +228,11 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
   });
 
   void it('bridge: the first agent answers 486, the next URI takes the call', async () => {
-    const busy = await peer({
+    const busy = await peers.start({
       scenario: 'uas-reject',
       template: { reject_status: '486', reject_reason: 'Busy Here' },
     });
-    const agent = await peer({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
+    const agent = await peers.start({ scenario: 'transfer-uas-agent', template: AGENT_MEDIA });
     const { sipp, call } = await caller({
       scenario: 'transfer-uac-bridged',
       template: AGENT_MEDIA,
@@ -297,14 +250,14 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
         [agent.uri, 'transferred', 200],
       ],
     );
-    await assertOk(busy.sipp);
-    await assertOk(sipp);
-    await assertOk(agent.sipp);
+    await assertSippOk(busy.sipp);
+    await assertSippOk(sipp);
+    await assertSippOk(agent.sipp);
     await eventually(() => bridgeEnds.find((e) => e.callId === call.callId), 'bridge end');
   });
 
   void it('every URI busy: the transfer fails and the caller stays with the IVR', async () => {
-    const busy = await peer({
+    const busy = await peers.start({
       scenario: 'uas-reject',
       template: { reject_status: '486', reject_reason: 'Busy Here' },
     });
@@ -326,8 +279,8 @@ void describe('transfer to an agent group, sipp peers', { skip, timeout: 60_000 
     );
     // The conversation goes on and ends the call itself.
     call.control.hangup();
-    await assertOk(sipp);
-    await assertOk(busy.sipp);
+    await assertSippOk(sipp);
+    await assertSippOk(busy.sipp);
     const end = await eventually(() => ended.find((e) => e.callId === call.callId), 'call end');
     assert.equal(end.reason, 'completed');
   });

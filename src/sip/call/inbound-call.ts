@@ -1,6 +1,6 @@
 /**
- * One incoming call as the app sees it: its lifecycle state, with `transition` as the only place that changes
- * it (and logs the change), plus what was settled along the way (RTP port, media, dialog).
+ * One incoming call as the app sees it: its lifecycle state (`CallLifecycle`: `transition` is the only place that
+ * changes it and logs the change), plus what was settled along the way (RTP port, media, dialog).
  *
  *   admitted ──► answering ──► answered ──► confirmed ──► ending ──► ended
  *      │             │            │   └────────────────────┘  ▲        ▲
@@ -10,6 +10,7 @@
  * §13.3.1.4); `ending`: we sent BYE and wait for its response.
  */
 import type { TimerHandle } from '../../shared/clock.js';
+import { CallLifecycle, type CallLifecycleTable } from './call-lifecycle.js';
 import type { NegotiatedMedia } from './sdp-types.js';
 import type {
   CallEndReason,
@@ -21,7 +22,7 @@ import type {
 } from './sip-app-types.js';
 import type { SrfDialog } from './srf-types.js';
 
-const NEXT_STATES: Readonly<Record<CallState, readonly CallState[]>> = {
+const NEXT_STATES: CallLifecycleTable<CallState> = {
   admitted: ['answering', 'ended'],
   answering: ['answered', 'ended'],
   answered: ['confirmed', 'ending', 'ended'],
@@ -38,12 +39,11 @@ export interface InboundCallInit {
   readonly log: CallLogger;
 }
 
-export class InboundCall {
+export class InboundCall extends CallLifecycle<CallState> {
   readonly callId: string;
   readonly number: string;
   readonly service: ServiceNumber;
   readonly admittedAt: number;
-  readonly log: CallLogger;
   rtpPort: number | undefined;
   /** The media engine's side of the call, when one is wired. */
   mediaReservation: CallMediaReservation | undefined;
@@ -59,34 +59,13 @@ export class InboundCall {
   maxDurationTimer: TimerHandle | undefined;
   /** Cuts short a wait of the INVITE flow (ringing before answer) when the call is cancelled or ended. */
   interrupt: (() => void) | undefined;
-  private current: CallState = 'admitted';
 
   constructor(init: InboundCallInit) {
+    super('admitted', NEXT_STATES, init.log);
     this.callId = init.callId;
     this.number = init.number;
     this.service = init.service;
     this.admittedAt = init.admittedAt;
-    this.log = init.log;
-  }
-
-  get state(): CallState {
-    return this.current;
-  }
-
-  get ended(): boolean {
-    return this.current === 'ended';
-  }
-
-  /** Moves to `next` if the lifecycle allows it; returns false (and changes nothing) otherwise. */
-  transition(next: CallState, detail: Record<string, unknown> = {}): boolean {
-    if (!NEXT_STATES[this.current].includes(next)) {
-      this.log.debug({ from: this.current, to: next, ...detail }, 'call state change ignored');
-      return false;
-    }
-    const from = this.current;
-    this.current = next;
-    this.log.debug({ from, to: next, ...detail }, 'call state');
-    return true;
   }
 
   snapshot(now: number): CallSnapshot {
@@ -95,7 +74,7 @@ export class InboundCall {
       direction: 'inbound',
       number: this.number,
       service: this.service,
-      state: this.current,
+      state: this.state,
       ageMs: now - this.admittedAt,
       rtpPort: this.rtpPort,
       media: this.media,

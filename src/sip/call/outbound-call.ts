@@ -1,6 +1,6 @@
 /**
- * One outbound call as the dialer sees it: its lifecycle state, with `transition` as the only place that changes
- * it (and logs the change), plus what was settled along the way (media reservation, dialog, SDP).
+ * One outbound call as the dialer sees it: its lifecycle state (`CallLifecycle`: `transition` is the only place that
+ * changes it and logs the change), plus what was settled along the way (media reservation, dialog, SDP).
  *
  *   reserving ──► calling ──► ringing ──► answered ──► ending ──► ended
  *                    │           │            ▲   └───────────────────▲
@@ -12,6 +12,7 @@
  * BYE and wait for its response.
  */
 import type { TimerHandle } from '../../shared/clock.js';
+import { CallLifecycle, type CallLifecycleTable } from './call-lifecycle.js';
 import type { AnsweredCallControl } from './answered-call-control.js';
 import type { NegotiatedMedia } from './sdp-types.js';
 import type {
@@ -28,7 +29,7 @@ import type { SentInvite } from './transfer-dialog-types.js';
 export type OutboundCallState =
   'reserving' | 'calling' | 'ringing' | 'cancelling' | 'answered' | 'ending' | 'ended';
 
-const NEXT_STATES: Readonly<Record<OutboundCallState, readonly OutboundCallState[]>> = {
+const NEXT_STATES: CallLifecycleTable<OutboundCallState> = {
   reserving: ['calling', 'ended'],
   calling: ['ringing', 'cancelling', 'answered', 'ended'],
   ringing: ['cancelling', 'answered', 'ended'],
@@ -57,12 +58,11 @@ export interface OutboundCallInit {
   readonly log: CallLogger;
 }
 
-export class OutboundCall {
+export class OutboundCall extends CallLifecycle<OutboundCallState> {
   readonly callId: string;
   readonly number: string;
   readonly service: ServiceNumber;
   readonly startedAt: number;
-  readonly log: CallLogger;
   mediaReservation: CallMediaReservation | undefined;
   media: NegotiatedMedia | undefined;
   localSdp: string | undefined;
@@ -79,34 +79,13 @@ export class OutboundCall {
   /** What the conversation may do to the answered call; its transfer sees the dialog's NOTIFYs and end. */
   control: AnsweredCallControl | undefined;
   endReason: CallEndReason | undefined;
-  private current: OutboundCallState = 'reserving';
 
   constructor(init: OutboundCallInit) {
+    super('reserving', NEXT_STATES, init.log);
     this.callId = init.callId;
     this.number = init.number;
     this.service = init.service;
     this.startedAt = init.startedAt;
-    this.log = init.log;
-  }
-
-  get state(): OutboundCallState {
-    return this.current;
-  }
-
-  get ended(): boolean {
-    return this.current === 'ended';
-  }
-
-  /** Moves to `next` if the lifecycle allows it; returns false (and changes nothing) otherwise. */
-  transition(next: OutboundCallState, detail: Record<string, unknown> = {}): boolean {
-    if (!NEXT_STATES[this.current].includes(next)) {
-      this.log.debug({ from: this.current, to: next, ...detail }, 'call state change ignored');
-      return false;
-    }
-    const from = this.current;
-    this.current = next;
-    this.log.debug({ from, to: next, ...detail }, 'call state');
-    return true;
   }
 
   snapshot(now: number): CallSnapshot {
@@ -115,7 +94,7 @@ export class OutboundCall {
       direction: 'outbound',
       number: this.number,
       service: this.service,
-      state: SNAPSHOT_STATE[this.current],
+      state: SNAPSHOT_STATE[this.state],
       ageMs: now - this.startedAt,
       rtpPort: this.mediaReservation?.port,
       media: this.media,

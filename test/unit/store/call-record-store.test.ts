@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { isAigError } from '../../../src/errors/aig-error.js';
+import { inboundCallRecord } from '../../helpers/inbound-call-record.js';
 import { RecordingLogger } from '../../helpers/recording-logger.js';
 import type {
   CallbackAttemptRecord,
@@ -31,13 +32,11 @@ let sequence = 0;
 
 before(async () => {
   server = await startPrivateRedis();
-  redis = new Redis(server.port, '127.0.0.1', { lazyConnect: true });
-  await redis.connect();
+  redis = await server.connect();
   dir = await mkdtemp(join(tmpdir(), 'aig-call-records-'));
 });
 
 after(async () => {
-  redis.disconnect();
   await server.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -45,38 +44,13 @@ after(async () => {
 function inbound(overrides: Partial<InboundCallRecord> = {}): InboundCallRecord {
   sequence += 1;
   const startedAt = overrides.startedAt ?? new Date(T0 + sequence * MINUTE).toISOString();
-  const started = Date.parse(startedAt);
   return {
-    kind: 'call',
-    callId: `call-${sequence}`,
-    callbackId: null,
-    attempt: null,
-    numberHash: hashCallerNumber('0612345678', SECRET),
-    numberMasked: maskCallerNumber('0612345678'),
-    dialledNumber: '3646',
-    startedAt,
-    answeredAt: new Date(started + 300).toISOString(),
-    endedAt: new Date(started + 95_000).toISOString(),
-    durationMs: 95_000,
-    flowId: 'assurance-maladie',
-    flowVersion: '3f2a9c',
-    language: 'fr',
-    intents: ['carte_vitale'],
-    finalIntent: 'carte_vitale',
-    outcome: 'transferred',
-    group: 'cartes',
-    transferMethod: 'refer',
-    priority: 0,
-    priorityReasons: [],
-    recognition: {
-      turns: 3,
-      noMatch: 1,
-      noInput: 0,
-      errors: 0,
-      providers: { google: 3 },
-      meanLatencyMs: 412,
-    },
-    sipEndReason: 'refer-completed',
+    ...inboundCallRecord({
+      callId: `call-${sequence}`,
+      number: '0612345678',
+      secret: SECRET,
+      startedAt: Date.parse(startedAt),
+    }),
     ...overrides,
   };
 }

@@ -7,21 +7,12 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import type { CallbackPolicy } from '../../../src/routing/routing-types.js';
 import { CallbackStore } from '../../../src/store/callback-store.js';
+import { immediateCallbackPolicy } from '../../fixtures/callbacks/immediate-callback-policy.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 
 const WORKER = resolve(import.meta.dirname, '../../fixtures/callbacks/dial-worker.ts');
-const policy: CallbackPolicy = {
-  offerAboveWaitSeconds: 600,
-  slotMinutes: 30,
-  slotCapacity: 100,
-  slotsOffered: 3,
-  minLeadMinutes: 0,
-  maxAttempts: 3,
-  retryBackoffMinutes: [0.01],
-  ringSeconds: 30,
-};
+const policy = immediateCallbackPolicy();
 
 let server: RedisServer;
 let redis: Redis;

@@ -6,7 +6,8 @@ import { isAigError } from '../../../src/errors/aig-error.js';
 import type { CallRecord, InboundCallRecord } from '../../../src/store/call-record-types.js';
 import { openCallRecordStore, type RedisCallRecordStore } from '../../../src/store/call-record-store.js';
 import { ANY_INTENT, callerHistoryKey, RedisCallerHistory } from '../../../src/store/caller-history.js';
-import { hashCallerNumber, maskCallerNumber } from '../../../src/store/caller-number.js';
+import { hashCallerNumber } from '../../../src/store/caller-number.js';
+import { inboundCallRecord } from '../../helpers/inbound-call-record.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 const DAY = 86_400_000;
@@ -21,15 +22,13 @@ let sequence = 0;
 
 before(async () => {
   server = await startPrivateRedis();
-  redis = new Redis(server.port, '127.0.0.1', { lazyConnect: true });
-  await redis.connect();
+  redis = await server.connect();
   store = await openCallRecordStore({ redis, filePath: null, now: () => NOW });
   history = new RedisCallerHistory(redis);
 });
 
 after(async () => {
   await store.close();
-  redis.disconnect();
   await server.stop();
 });
 
@@ -41,36 +40,9 @@ function call(
 ): InboundCallRecord {
   sequence += 1;
   return {
-    kind: 'call',
-    callId: `history-${sequence}`,
-    callbackId: null,
-    attempt: null,
-    numberHash: hashCallerNumber(number, SECRET),
-    numberMasked: maskCallerNumber(number),
-    dialledNumber: '3646',
-    startedAt: new Date(startedAt).toISOString(),
-    answeredAt: new Date(startedAt + 500).toISOString(),
-    endedAt: new Date(startedAt + 60_000).toISOString(),
-    durationMs: 60_000,
-    flowId: 'assurance-maladie',
-    flowVersion: 'v1',
-    language: 'fr',
+    ...inboundCallRecord({ callId: `history-${sequence}`, number, secret: SECRET, startedAt }),
     intents,
     finalIntent: finalIntent ?? intents.at(-1) ?? null,
-    outcome: 'transferred',
-    group: 'cartes',
-    transferMethod: 'refer',
-    priority: 0,
-    priorityReasons: [],
-    recognition: {
-      turns: 2,
-      noMatch: 0,
-      noInput: 0,
-      errors: 0,
-      providers: { google: 2 },
-      meanLatencyMs: 300,
-    },
-    sipEndReason: 'refer-completed',
   };
 }
 

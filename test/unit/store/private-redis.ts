@@ -1,64 +1,41 @@
 /**
  * A redis-server of the test's own, on a free loopback port, without persistence: never the shared one on 6379.
- * `stop()` kills it (SIGKILL, like a crash) and waits for the process to exit.
+ * A `startRedisServer` (test/helpers/redis-server.ts) with the AOF off, in a temporary data folder removed by
+ * `stop()`. `stop()` kills it (SIGKILL, like a crash) and waits for the process to exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { freePort } from '../../helpers/free-port.js';
+import { rm } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../../helpers/redis-server.js';
 
 export interface PrivateRedis {
   readonly port: number;
   readonly url: string;
+  /**
+   * A client connected to this server (`lazyConnect`, then `connect()`: a server that is not there fails here
+   * instead of being retried in the background). `stop()` disconnects it.
+   */
+  connect(): Promise<Redis>;
   stop(): Promise<void>;
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort('tcp');
-    const child: ChildProcess = spawn(
-      '/usr/bin/redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--protected-mode',
-        'yes',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const ready = await new Promise<boolean>((resolve) => {
-      let output = '';
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          resolve(true);
-        } else if (/Address already in use|Could not create server TCP/.test(output)) {
-          resolve(false);
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', () => resolve(false));
-    });
-    if (ready) {
-      return {
-        port,
-        url: `redis://127.0.0.1:${port}`,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) {
-            const exited = once(child, 'exit');
-            child.kill('SIGKILL');
-            await exited;
-          }
-        },
-      };
-    }
-    child.kill('SIGKILL');
-  }
-  throw new Error('could not start a private redis-server');
+  const server = await startRedisServer({ appendfsync: 'no-aof' });
+  const clients: Redis[] = [];
+  return {
+    port: server.port,
+    url: server.url,
+    async connect() {
+      const client = new Redis(server.port, '127.0.0.1', { lazyConnect: true });
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
+    async stop() {
+      for (const client of clients) {
+        client.disconnect();
+      }
+      await server.crash();
+      await rm(server.dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -106,6 +106,19 @@ class AiguilleurApp implements App {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (err) {
+      // A start that fails half-way (an invalid groups file, a port in use) must not leave children behind: `main`
+      // exits at once, and the private redis-server started before the failure would run on as an orphan.
+      await this.stop().catch((stopErr: unknown) =>
+        this.logger.warn({ err: stopErr }, 'cleanup after a failed start did not finish'),
+      );
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const { config, logger } = this;
     let wireTarget: { host: string; port: number; secret: string };
     let sip: SipEngineAddresses['sip'] = [];
@@ -382,6 +395,7 @@ class AiguilleurApp implements App {
       ...(synthesizer === undefined ? {} : { synthesizer }),
       endpointer: { ...config.media.endpointing },
       jitterDepthMs: config.media.jitterDepthMs,
+      pollSockets: config.media.pollSockets,
       recordingDirectory: config.media.recordingDirectory,
       logger: log,
     };

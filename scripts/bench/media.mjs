@@ -5,7 +5,7 @@
 //   node scripts/bench/media.mjs [--calls 100,250,500,1000] [--seconds 20] [--cps 200] [--dtmf-every 5]
 //                                [--phases 4] [--number 3646] [--cli path]
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
-//                                [--generator c|js] [--workers N] [--nice N] [--taskset CPUS] [--flow ID]
+//                                [--generator c|js] [--workers N] [--nice N] [--taskset CPUS] [--flow ID] [--poll]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
@@ -61,6 +61,8 @@ const { values } = parseArgs({
     cli: { type: 'string' },
     generator: { type: 'string' },
     workers: { type: 'string', default: '0' },
+    // media.pollSockets: true (experimental, see docs/media-capacity.md)
+    poll: { type: 'boolean', default: false },
     nice: { type: 'string' },
     taskset: { type: 'string' },
     flow: { type: 'string', default: 'keypad-echo' },
@@ -199,6 +201,7 @@ async function startServer(extraNodeArgs = []) {
       rtpPortMax: 29999,
       ...(Number(values.workers) > 0 ? { workers: Number(values.workers) } : {}),
       ...(values.nice === undefined ? {} : { threadNice: Number(values.nice) }),
+      ...(values.poll ? { pollSockets: true } : {}),
     },
     http: { port: 0 },
     flows: { default: values.flow },

@@ -142,6 +142,11 @@ export interface MediaConfig {
   readonly workers: number;
   /** Nice value of the media worker threads (negative needs root or CAP_SYS_NICE); null = inherited. @default null */
   readonly threadNice: number | null;
+  /**
+   * Latched calls' RTP sockets read and written once per tick (koffi recv/send) instead of one dgram event per
+   * packet. Experimental: cheaper per packet, but received audio differs (docs/media-capacity.md). @default false
+   */
+  readonly pollSockets: boolean;
   /** End-of-utterance detection. */
   readonly endpointing: EndpointingConfig;
 }

@@ -21,6 +21,7 @@ export interface MediaWorkerData {
   promptsDirectory: string;
   endpointer: Partial<EndpointerOptions> | undefined;
   jitterDepthMs: number | undefined;
+  pollSockets: boolean | undefined;
   recordingDirectory: string | null;
   /** Whether TTS items can be synthesized (by the main thread's synthesizer). */
   tts: boolean;

@@ -103,6 +103,7 @@ const engine = new MediaEngine({
   ...(data.tts ? { synthesizer } : {}),
   ...(data.endpointer === undefined ? {} : { endpointer: data.endpointer }),
   ...(data.jitterDepthMs === undefined ? {} : { jitterDepthMs: data.jitterDepthMs }),
+  ...(data.pollSockets === undefined ? {} : { pollSockets: data.pollSockets }),
   logger,
 });
 

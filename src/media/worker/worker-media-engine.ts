@@ -120,6 +120,7 @@ export class WorkerMediaEngine implements CallMediaEngine {
         promptsDirectory: options.promptsDirectory,
         endpointer: options.endpointer,
         jitterDepthMs: options.jitterDepthMs,
+        pollSockets: options.pollSockets,
         recordingDirectory: options.recordingDirectory,
         tts: options.synthesizer !== undefined,
         threadNice: options.threadNice,

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       jitterDepthMs: 60,
       workers: 0,
       threadNice: null,
+      pollSockets: false,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });
     assert.deepEqual(config.speech.recognizers, {

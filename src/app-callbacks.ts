@@ -140,6 +140,7 @@ async function dialCallback(
     });
     let result: DialResult;
     let detail: string;
+    let transferred: { group: string; method: 'refer' | 'bridge' } | null = null;
     if (outcome.kind !== 'answered') {
       result = outcome.kind === 'failed' ? 'failed' : outcome.kind;
       detail = outcome.kind === 'failed' ? outcome.reason : String(outcome.status);
@@ -148,6 +149,7 @@ async function dialCallback(
       await Promise.race([started, outcome.ended]);
       const said = conversation === undefined ? null : await conversation;
       result = said === null ? 'no-response' : conversationResult(said);
+      transferred = said?.outcome === 'transferred' ? { group: said.group, method: said.method } : null;
       detail = said === null ? 'hung up before the media started' : said.outcome;
     }
     jobLog.info({ result, detail, ms: Date.now() - startedAt }, 'callback attempt ended');
@@ -169,8 +171,8 @@ async function dialCallback(
       intents: job.intent === null ? [] : [job.intent],
       finalIntent: job.intent,
       outcome: result as CallbackAttemptOutcome,
-      group: job.groupId,
-      transferMethod: null,
+      group: transferred?.group ?? job.groupId,
+      transferMethod: transferred?.method ?? null,
       priority: job.priority,
       priorityReasons: [],
       recognition: { turns: 0, noMatch: 0, noInput: 0, errors: 0, providers: {}, meanLatencyMs: null },

@@ -81,7 +81,13 @@ export async function runCallbackConversation(
   };
   const scope = { context, event: { type: 'callback' } };
   recorder.callback({ status: 'answered', callbackId: request.callbackId, group: request.groupId });
-  const hungUp = port.hungUp.then(() => ({ outcome: 'hung-up' }) as const);
+  const citizenHungUp = port.hungUp.then(() => ({ outcome: 'hung-up' }) as const);
+  // The IVR's media also closes when a bridge takes the call (and when we hang up): that step's completion
+  // decides then, not this (as `FlowRuntime.onCallerHangup` does for inbound calls). Otherwise a callback bridged
+  // to its group ended as `hung-up`, was recorded `no-response`, and retried.
+  const hungUp = citizenHungUp.then((outcome) =>
+    session.decisionInProgress || session.decision !== null ? new Promise<never>(() => undefined) : outcome,
+  );
   const say = async (id: string): Promise<void> => {
     const prompts = resolvePrompts(flow, language, [id], scope, recorder, false);
     await session.say({ prompts, language, bargeIn: false });
@@ -115,7 +121,7 @@ export async function runCallbackConversation(
     return result;
   } catch (err) {
     // The citizen hung up during a step (the port refuses further requests), or a step failed unexpectedly.
-    const outcome = await Promise.race([hungUp, Promise.resolve(null)]);
+    const outcome = await Promise.race([citizenHungUp, Promise.resolve(null)]);
     if (outcome !== null) {
       return outcome;
     }

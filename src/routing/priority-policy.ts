@@ -33,6 +33,8 @@ export interface PriorityResult {
   readonly notes: readonly string[];
 }
 
+/** The caller history's key for calls on any topic (`src/store/caller-history.ts` ANY_INTENT). */
+const ANY_INTENT = '*';
 const DAY_MS = 86_400_000;
 
 /** Evaluates every priority rule for one call. */
@@ -48,11 +50,14 @@ export async function assessPriority(
   const notes: string[] = [];
 
   const repeat = policy.repeatCaller;
-  if (repeat !== null && request.callerHash !== null && request.intent !== null) {
+  if (repeat !== null && request.callerHash !== null) {
     const since = new Date(context.now.getTime() - repeat.days * DAY_MS);
+    // A caller who chose on the keypad has no intent: their calls on any topic count (the history keeps every
+    // call under ANY_INTENT as well).
+    const topic = request.intent ?? ANY_INTENT;
     try {
       const earlier = await withTimeout(
-        context.history.recentCalls(request.callerHash, request.intent, since),
+        context.history.recentCalls(request.callerHash, topic, since),
         context.historyTimeoutMs ?? 200,
       );
       const calls = earlier + 1;
@@ -60,7 +65,7 @@ export async function assessPriority(
         raises.push({
           rule: 'repeatCaller',
           by: repeat.raiseBy,
-          why: `${calls} calls about ${request.intent} within ${repeat.days} days (rule: ${repeat.calls})`,
+          why: `${calls} calls about ${request.intent ?? 'any topic'} within ${repeat.days} days (rule: ${repeat.calls})`,
         });
       }
     } catch (err) {

@@ -4,9 +4,10 @@
  * a restart of the process), stopped with the app. Production points `redis.url` at a shared Redis instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, readlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AigError } from '../errors/aig-error.js';
 
 export interface PrivateRedisServerOptions {
@@ -39,8 +40,9 @@ function freePort(): Promise<number> {
 export async function startPrivateRedisServer(
   options: PrivateRedisServerOptions,
 ): Promise<PrivateRedisServer> {
-  const directory = options.directory;
+  const directory = resolve(options.directory);
   await mkdir(directory, { recursive: true });
+  await stopOrphan(directory);
   const port = await freePort();
   const child: ChildProcess = spawn(
     options.binary ?? 'redis-server',
@@ -67,6 +69,8 @@ export async function startPrivateRedisServer(
       'warning',
       '--logfile',
       join(directory, 'redis.log'),
+      '--pidfile',
+      join(directory, PID_FILE),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -122,6 +126,50 @@ export async function startPrivateRedisServer(
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+const PID_FILE = 'redis.pid';
+
+/**
+ * The redis-server a previous run started on this folder and left behind (the IVR was killed with SIGKILL, so it
+ * could not stop its child): stopped before a new one starts, so two servers never append to one AOF. SIGTERM
+ * makes Redis fsync the AOF and exit; SIGKILL after 5 s. Only a live `redis-server` whose working folder is this
+ * one is touched (Redis chdirs to `--dir`).
+ */
+async function stopOrphan(directory: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(directory, PID_FILE), 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !(await isRedisIn(pid, directory))) {
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 5000; waited += 50) {
+    if (!(await isRedisIn(pid, directory))) {
+      return;
+    }
+    await sleep(50);
+  }
+  process.kill(pid, 'SIGKILL');
+  await sleep(50);
+}
+
+async function isRedisIn(pid: number, directory: string): Promise<boolean> {
+  try {
+    const [cmdline, cwd, stat] = await Promise.all([
+      readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      readlink(`/proc/${pid}/cwd`),
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+    ]);
+    // A zombie (state Z) has exited already.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return cmdline.includes('redis-server') && cwd === directory && state !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function createConnectionProbe(port: number): Promise<void> {

@@ -38,7 +38,9 @@ export interface TransferOptions {
 
 /** RFC 3261 §19.1.1: characters allowed unescaped in header names/values of a URI ("hnv-unreserved" + unreserved). */
 function escapeHeaderValue(value: string): string {
-  return encodeURIComponent(value).replace(/%(2F|3F|3A|2B|24|5B|5D)/g, (m) => decodeURIComponent(m));
+  // `+` is allowed unescaped by the grammar, but agent platforms that parse the query form-style read it as a
+  // space: it stays escaped (%2B), which every parser decodes.
+  return encodeURIComponent(value).replace(/%(2F|3F|3A|24|5B|5D)/g, (m) => decodeURIComponent(m));
 }
 
 /**

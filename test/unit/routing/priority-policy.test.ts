@@ -38,6 +38,24 @@ describe('priority policy', () => {
     assert.deepEqual(notes, []);
   });
 
+  it('counts a keypad caller (no intent) by their calls on any topic', async () => {
+    const asked: string[] = [];
+    const history: CallerHistoryReader = {
+      recentCalls: (_hash, intent) => {
+        asked.push(intent);
+        return Promise.resolve(2);
+      },
+    };
+    const { assessment } = await assessPriority(
+      POLICY,
+      { ...base, callerHash: 'a'.repeat(64), intent: null },
+      { ...context, history },
+    );
+    assert.deepEqual(asked, ['*']);
+    assert.equal(assessment.level, 2);
+    assert.match(assessment.raises[0]!.why, /3 calls about any topic within 7 days/);
+  });
+
   it('raises for recognition failures at the threshold, not below', async () => {
     const below = await assessPriority(POLICY, { ...base, recognitionFailures: 2 }, context);
     assert.equal(below.assessment.level, 0);

@@ -418,7 +418,13 @@ async function openCall(
   const control: CallControl = {
     transfer: () => {
       transfers.push(performance.now());
-      return Promise.resolve({ status: 'transferred', method: 'refer', uri: 'sip:bench@127.0.0.1', sipStatus: 200, attempts: [] });
+      return Promise.resolve({
+        status: 'transferred',
+        method: 'refer',
+        uri: 'sip:bench@127.0.0.1',
+        sipStatus: 200,
+        attempts: [],
+      });
     },
     hangup: () => void session.close('hangup'),
   };

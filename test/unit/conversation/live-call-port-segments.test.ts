@@ -23,4 +23,3 @@ describe('speechSegments', () => {
     assert.deepEqual(speechSegments(''), []);
   });
 });
-

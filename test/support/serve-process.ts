@@ -25,13 +25,29 @@ export interface ServeProcess {
   ): Promise<Record<string, unknown>>;
 }
 
+/**
+ * An RTP port range of this server's own, below Linux's ephemeral ports (32768+, where sipp's and other tests'
+ * free ports come from) — unless the test chose one. Two servers of concurrent test files on the default range
+ * reuse each other's ports one after the other, and a late RTP stream of one call (a sipp caller still playing
+ * after its call was bridged away) then reaches a call of the other server, whose session latches onto it.
+ */
+function ownRtpRange(media: unknown): Record<string, unknown> {
+  const given = typeof media === 'object' && media !== null ? (media as Record<string, unknown>) : {};
+  if (given.rtpPortMin !== undefined) {
+    return given;
+  }
+  const window = 200;
+  const base = 20_000 + window * Math.floor(Math.random() * Math.floor((32_600 - 20_000) / window));
+  return { ...given, rtpPortMin: base, rtpPortMax: base + window - 1 };
+}
+
 export async function startServe(
   config: Record<string, unknown>,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'aiguilleur-serve-'));
   const file = join(dir, 'aiguilleur.config.json');
-  writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'var'), ...config }));
+  writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'var'), ...config, media: ownRtpRange(config.media) }));
   const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli.ts'), 'serve', '--config', file],

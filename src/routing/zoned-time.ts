@@ -162,3 +162,9 @@ export function weekdayOf(date: LocalDate): Weekday {
 export function localDateKey(date: LocalDate): string {
   return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
 }
+
+/** `YYYY-MM-DDTHH:MM` in `timeZone`: how the groups file writes a closure's bounds. */
+export function localDateTimeKey(at: Date, timeZone: string): string {
+  const parts = zonedParts(at, timeZone);
+  return `${localDateKey(parts)}T${String(parts.hour).padStart(2, '0')}:${String(parts.minute).padStart(2, '0')}`;
+}

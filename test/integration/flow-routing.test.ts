@@ -1,6 +1,7 @@
 // The reference flow with real routing: the app's routing composition (groups file, router, Redis load figures,
 // BullMQ callbacks, call records) on a private redis-server, the flow run by the runtime on a simulated call (typed
 // turns). What the caller hears and what routing decides and books are checked end to end, without SIP.
+import { localDateTimeKey } from '../../src/routing/zoned-time.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,22 +23,9 @@ import { startPrivateRedis, type PrivateRedis } from '../unit/store/private-redi
 const ROOT = resolve(import.meta.dirname, '../..');
 const ALWAYS_OPEN = join(ROOT, 'test/fixtures/routing/always-open.yaml');
 
-/** "YYYY-MM-DDTHH:MM" in Europe/Paris for `at`. */
+/** Local wall-clock time in Paris as the groups file writes it: `YYYY-MM-DDTHH:MM`. */
 function parisLocal(at: Date): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Paris',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  return localDateTimeKey(at, 'Europe/Paris');
 }
 
 interface Run {

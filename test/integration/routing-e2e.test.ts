@@ -19,6 +19,7 @@
  * private Redis: the callback case waits for the next whole minute at least 25 s away (the closure's end; the groups
  * file has minute resolution), the others run meanwhile. About 80 s in all on 2 cores.
  */
+import { localDateTimeKey } from '../../src/routing/zoned-time.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -211,20 +212,7 @@ function scriptTranscript(google: GoogleSpeechServer, transcript: string): void 
 
 /** Local wall-clock time in Paris as the groups file writes it: `YYYY-MM-DDTHH:MM`. */
 function parisLocal(at: Date): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Paris',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  return localDateTimeKey(at, 'Europe/Paris');
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { ConversationLanguage } from '../../config/config-types.js';
 import type { OpeningHours, Weekday } from '../../routing/routing-types.js';
+import { zonedParts, type LocalDate } from '../../routing/zoned-time.js';
 
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -61,46 +62,6 @@ const MONTHS: Readonly<Record<ConversationLanguage, readonly string[]>> = {
   ],
 };
 
-interface LocalParts {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly weekday: Weekday;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function localParts(at: Date, timezone: string): LocalParts {
-  let formatter = formatters.get(timezone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone: timezone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-      hourCycle: 'h23',
-    });
-    formatters.set(timezone, formatter);
-  }
-  const parts: Record<string, string> = {};
-  for (const part of formatter.formatToParts(at)) {
-    parts[part.type] = part.value;
-  }
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    weekday: (parts.weekday ?? 'Mon').slice(0, 3).toLowerCase() as Weekday,
-  };
-}
-
 /** "9 heures", "14 heures 30", "midi" / "9 am", "2:30 pm", "noon". */
 export function spokenClock(hour: number, minute: number, language: ConversationLanguage): string {
   if (language === 'fr') {
@@ -118,14 +79,14 @@ export function spokenClock(hour: number, minute: number, language: Conversation
   return minute === 0 ? `${h12} ${suffix}` : `${h12}:${String(minute).padStart(2, '0')} ${suffix}`;
 }
 
-function dayNumber(parts: LocalParts): number {
+function dayNumber(parts: LocalDate): number {
   return Date.UTC(parts.year, parts.month - 1, parts.day) / 86_400_000;
 }
 
 /** "aujourd’hui à 14 heures", "demain à 9 heures 30", "lundi 30 novembre à 9 heures" (and English). */
 export function spokenMoment(at: Date, now: Date, timezone: string, language: ConversationLanguage): string {
-  const local = localParts(at, timezone);
-  const today = localParts(now, timezone);
+  const local = zonedParts(at, timezone);
+  const today = zonedParts(now, timezone);
   const clock = spokenClock(local.hour, local.minute, language);
   const days = dayNumber(local) - dayNumber(today);
   if (language === 'fr') {

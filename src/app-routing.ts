@@ -48,7 +48,7 @@ export class AppRouting {
 
   private constructor(
     readonly registry: RoutingRegistry,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly secret: Buffer,
     readonly records: RedisCallRecordStore,
     private readonly config: AiguilleurConfig,
@@ -108,11 +108,6 @@ export class AppRouting {
     return this.registry.current();
   }
 
-  /** Group ids and skills a flow may name. */
-  knownTargets(): Set<string> {
-    return new Set(Object.keys(this.staticTargets()));
-  }
-
   /** Group ids and skills with a URI each: the flow validator's list and the no-routing fallback. */
   staticTargets(): Record<string, { uri: string; label: string }> {
     return staticTransferTargets(this.current);
@@ -136,7 +131,6 @@ export class AppRouting {
     const trace: CallRoutingTrace = { priority: 0, priorityReasons: [], group: null, finalIntent: null };
     this.traces.set(call.callId, trace);
     return {
-      knowsTarget: (target) => this.knownTargets().has(target),
       route: async (request) => {
         const decision = await this.decide(request, callerHash);
         trace.priority = decision.priority.level;
@@ -341,6 +335,5 @@ export class AppRouting {
     this.registry.close();
     await this.callbacks?.close();
     await this.records.close();
-    void this.redis;
   }
 }

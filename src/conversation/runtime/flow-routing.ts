@@ -48,8 +48,6 @@ export interface FlowCallbackBooking {
 }
 
 export interface FlowRouting {
-  /** True for a group id or a skill the routing config knows (literal targets are checked at flow load). */
-  knowsTarget(target: string): boolean;
   /** The routing decision for this caller now. Never throws for a Redis outage (decided on file defaults). */
   route(request: FlowRouteRequest): Promise<RoutingDecision>;
   /** A group by id (fallback transfers). */

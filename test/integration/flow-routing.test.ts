@@ -140,6 +140,22 @@ describe('reference flow with real routing (Redis, BullMQ, groups file)', () => 
     assert.ok(!JSON.stringify(routingEntry).includes('malvoyante'));
   });
 
+  it('open, but the caller asks to be called back: the callback is booked with the routed group, no transfer', async () => {
+    const routing = await routingWith(
+      (await readFile(ALWAYS_OPEN, 'utf8')).replace(/minLeadMinutes: \d+/, 'minLeadMinutes: 0'),
+      'on-request',
+    );
+    const run = await call(routing, "j'ai perdu ma carte vitale, rappelez-moi plutôt\noui\n#1\n", {
+      callId: 'on-request-1',
+      callerNumber: '0612345678',
+    });
+    assert.equal(run.result.outcome, 'callback', JSON.stringify(run.said));
+    assert.deepEqual(run.transfers, []);
+    assert.ok(!run.said.includes('closedNow') && run.said.includes('callbackBooked'), run.said.join(','));
+    const booked = await routing.callbacks!.get(run.result.callbackId!);
+    assert.equal(booked?.groupId, 'cards');
+  });
+
   it('a group that refuses the call: the next eligible group takes it', async () => {
     const routing = await routingWith(await readFile(ALWAYS_OPEN, 'utf8'), 'failover');
     const run = await call(routing, "j'ai perdu ma carte vitale\n", {

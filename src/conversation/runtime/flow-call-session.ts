@@ -19,6 +19,7 @@ import type {
   TransferOutcome,
   TransferRequest,
 } from './call-port.js';
+import { asksForCallback } from '../../understanding/entities/callback-request.js';
 import { findVulnerability, type VulnerabilityKind } from '../../understanding/entities/vulnerability.js';
 import type { ListenResultKind } from './flow-context.js';
 import type { DecisionReason, FlowTimelineRecorder } from './flow-timeline-recorder.js';
@@ -40,6 +41,8 @@ export class FlowCallSession {
   recognitionFailures = 0;
   /** The first vulnerability the caller declared (kind only: the words are health data). */
   vulnerability: VulnerabilityKind | null = null;
+  /** The caller asked to be called back ("rappelez-moi"): `route` passes it on, the flow books instead of queueing. */
+  callbackRequested = false;
   /** A callback booked during the call (`offerCallback`). */
   callbackId: string | null = null;
   /** A transfer or hangup is in progress on the port: the backstops wait for it rather than race it. */
@@ -98,6 +101,7 @@ export class FlowCallSession {
     if (outcome.kind === 'speech') {
       this.transcript = outcome.transcript;
       this.vulnerability ??= findVulnerability(outcome.transcript, request.language)?.kind ?? null;
+      this.callbackRequested ||= asksForCallback(outcome.transcript, request.language);
     } else if (outcome.kind !== 'dtmf') {
       this.recognitionFailures += 1;
     }

@@ -188,6 +188,11 @@ export const FLOW_GUARD_IMPLEMENTATIONS: Readonly<Record<FlowGuardName, FlowGuar
     const route = output !== undefined && output !== null && 'decision' in output ? output : context.route;
     return isRecord(route) && route.callbackAdvised === true;
   },
+  callbackRequested: ({ context, event }) => {
+    const output = eventOutput(event);
+    const route = output !== undefined && output !== null && 'decision' in output ? output : context.route;
+    return isRecord(route) && route.callbackRequested === true;
+  },
   callbackBooked: ({ context, event }) => {
     const output = eventOutput(event);
     const callback =

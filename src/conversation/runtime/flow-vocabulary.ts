@@ -96,6 +96,7 @@ export const FLOW_GUARDS = Object.freeze({
   errorKind: { required: ['kind'], optional: [] },
   routeIs: { required: ['decision'], optional: [] },
   callbackAdvised: { required: [], optional: [] },
+  callbackRequested: { required: [], optional: [] },
   callbackBooked: { required: [], optional: [] },
   all: { required: ['guards'], optional: [] },
   any: { required: ['guards'], optional: [] },

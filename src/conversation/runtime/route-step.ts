@@ -27,6 +27,8 @@ export interface FlowRouteSummary {
   readonly estimatedWaitSeconds: number | null;
   readonly wait: string | null;
   readonly callbackAdvised: boolean;
+  /** The caller asked to be called back during the call. */
+  readonly callbackRequested: boolean;
   readonly nextOpening: string | null;
   readonly nextOpeningText: string | null;
   readonly hours: string | null;
@@ -69,6 +71,7 @@ export function summarizeRoute(
   decision: RoutingDecision,
   language: FlowContext['language'],
   now: Date,
+  callbackRequested = false,
 ): FlowRouteSummary {
   const { reasons } = decision;
   const group = decision.group;
@@ -83,6 +86,7 @@ export function summarizeRoute(
     estimatedWaitSeconds: wait,
     wait: wait === null ? null : spokenWait(wait, language),
     callbackAdvised: decision.kind === 'transfer' ? decision.callbackAdvised : decision.kind === 'callback',
+    callbackRequested,
     nextOpening,
     nextOpeningText:
       nextOpening === null ? null : spokenMoment(new Date(nextOpening), now, timezone, language),
@@ -117,6 +121,7 @@ function staticRoute(env: FlowStepEnvironment, target: string): FlowRouteSummary
     estimatedWaitSeconds: 0,
     wait: null,
     callbackAdvised: false,
+    callbackRequested: env.session.callbackRequested,
     nextOpening: null,
     nextOpeningText: null,
     hours: null,
@@ -142,13 +147,14 @@ export async function decideRoute(
 ): Promise<{ decision: RoutingDecision; summary: FlowRouteSummary }> {
   const routing = requireRouting(env);
   const decision = await routing.route(routeRequest(env, context, target, level));
-  const summary = summarizeRoute(decision, context.language, new Date());
+  const summary = summarizeRoute(decision, context.language, new Date(), env.session.callbackRequested);
   env.session.recorder.routing({
     decision: decision.kind,
     group: summary.group,
     fallbacks: summary.fallbacks,
     estimatedWaitSeconds: summary.estimatedWaitSeconds,
     callbackAdvised: summary.callbackAdvised,
+    callbackRequested: summary.callbackRequested,
     nextOpening: summary.nextOpening,
     priority: decision.priority,
     reasons: decision.reasons,

@@ -97,6 +97,22 @@ export function normalizeCallerNumber(raw: string | null | undefined): string | 
   return digits;
 }
 
+/**
+ * The French national form of a number (`0` + 9 digits, what the carrier gateway dials), from any form
+ * `normalizeCallerNumber` reads — `+33…`, `0033…`, overseas departments under their own country codes, SIP/tel
+ * URIs; null for a withheld or foreign number.
+ */
+export function frenchNationalNumber(raw: string | null | undefined): string | null {
+  const e164 = normalizeCallerNumber(raw);
+  const match = e164 === null ? null : /^\+(33|\d{3})(\d{9})$/.exec(e164);
+  if (match === null) {
+    return null;
+  }
+  const [, code, nsn] = match as unknown as [string, string, string];
+  const overseas = OVERSEAS_COUNTRY_CODES.get(nsn.slice(0, 3));
+  return (code === '33' && overseas === undefined) || overseas === code ? `0${nsn}` : null;
+}
+
 /** A French 9-digit NSN in E.164, with the overseas departments' own country codes. */
 function frenchE164(nsn: string): string {
   const overseas = OVERSEAS_COUNTRY_CODES.get(nsn.slice(0, 3));

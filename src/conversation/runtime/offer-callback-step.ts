@@ -18,6 +18,7 @@
  * "no-number", callbackId?, slot?, slotText?, numberEnd? }`.
  */
 import { AigError } from '../../errors/aig-error.js';
+import { frenchNationalNumber } from '../../store/caller-number.js';
 import type { TemplateScope } from './flow-templates.js';
 import { runCollectDigitsStep } from './collect-digits-step.js';
 import { runConfirmStep } from './confirm-step.js';
@@ -42,21 +43,13 @@ export interface OfferCallbackOutput {
 const ATTEMPTS = 2;
 
 /**
- * A number we can call back, as national digits: French numbers only (0 + 9 digits, not 08 premium-rate/special
- * numbers), given as 0XXXXXXXXX, +33XXXXXXXXX, 0033XXXXXXXXX, or inside a SIP/tel URI. Null otherwise.
+ * A number we can call back, as national digits: French numbers only (mainland and overseas; not 08 premium-rate
+ * or special numbers), in any form the caller-number normalizer reads (`0…`, `+33…`, `0033…`, SIP/tel URIs). Null
+ * otherwise.
  */
 export function callableNumber(raw: string | null): string | null {
-  if (raw === null) {
-    return null;
-  }
-  const userPart = /^(?:sips?:|tel:)?([^@;]+)/i.exec(raw.trim())?.[1] ?? '';
-  let digits = userPart.replace(/[\s.\-()]/g, '');
-  if (digits.startsWith('+33')) {
-    digits = `0${digits.slice(3)}`;
-  } else if (digits.startsWith('0033')) {
-    digits = `0${digits.slice(4)}`;
-  }
-  return /^0[1-79]\d{8}$/.test(digits) ? digits : null;
+  const national = frenchNationalNumber(raw);
+  return national !== null && /^0[1-79]\d{8}$/.test(national) ? national : null;
 }
 
 interface CallbackScope {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAigError } from '../../../src/errors/aig-error.js';
 import {
+  frenchNationalNumber,
   CALLER_HASH_SECRET_FILE,
   hashCallerNumber,
   isMaskedCallerNumber,
@@ -184,5 +185,22 @@ describe('loadOrCreateHashSecret', () => {
     await chmod(path, 0o644);
     assert.equal((await loadOrCreateHashSecret(dir)).toString('hex'), hex);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+});
+
+describe('frenchNationalNumber', () => {
+  it('gives the national form of French numbers (overseas included), null for foreign or withheld ones', () => {
+    for (const [raw, national] of [
+      ['+33612345678', '0612345678'],
+      ['0033 6 12 34 56 78', '0612345678'],
+      ['sip:+33612345678@gw.example;user=phone', '0612345678'],
+      ['<tel:+262692123456>', '0692123456'],
+      ['0692123456', '0692123456'],
+      ['+447700900123', null],
+      ['+262612345678', null],
+      ['anonymous', null],
+    ] as const) {
+      assert.equal(frenchNationalNumber(raw), national, raw);
+    }
   });
 });

@@ -243,3 +243,28 @@ export type RoutingDecision =
       readonly priority: PriorityAssessment;
       readonly reasons: RoutingReasons;
     };
+
+/**
+ * What the agent side is told about the caller (issue 6 §4): sent as `X-Aiguilleur-*` headers and as one
+ * `User-to-User` header (RFC 7433) by `src/sip/call/transfer-context-headers.ts`. The flow runtime fills it
+ * (`transfer-step.ts`); the NIR only for a group with `receivesPersonalData`.
+ */
+export interface TransferContext {
+  /** Our Call-ID of the caller's dialog: the key of the call's record and timeline. */
+  readonly callId: string;
+  /** Intent the conversation settled on; null when routed without one (menu key, fallback). */
+  readonly intent: string | null;
+  /** Classifier confidence of `intent`, 0..1; null when there is none. */
+  readonly confidence: number | null;
+  /** Routing priority (higher = sooner); 0 = normal. */
+  readonly priority: number;
+  /** Why the priority was raised (rule ids such as `repeat-caller`), in the order they fired. */
+  readonly priorityReasons: readonly string[];
+  /** Short routing summary (rules fired, group chosen); truncated when sent. */
+  readonly reasons: string;
+  readonly language: string;
+  readonly flowVersion: string;
+  readonly nirStatus: 'valid' | 'invalid' | 'absent';
+  /** The NIR itself: only filled when the target group may receive personal data; null otherwise. */
+  readonly nir: string | null;
+}

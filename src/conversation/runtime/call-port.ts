@@ -7,6 +7,7 @@
  * Classification and entities are not here: they are pure (`src/understanding`) and the runtime calls them itself.
  */
 import type { ConversationLanguage } from '../../config/config-types.js';
+import type { TransferContext } from '../../routing/routing-types.js';
 
 /** A prompt resolved by the runtime: id (for logs, caches, the simulator) and the text to speak. */
 export interface ResolvedPrompt {
@@ -86,21 +87,8 @@ export type CollectDigitsOutcome =
   | { readonly kind: 'speech'; readonly transcript: string }
   | { readonly kind: 'no-input' };
 
-/** What the agent receives with the call (headers on a live call). Personal data only in `nir`, filled only for
- * groups allowed to receive it. */
-export interface TransferContextData {
-  readonly callId: string;
-  readonly intent: string | null;
-  readonly confidence: number | null;
-  readonly priority: number;
-  readonly priorityReasons: readonly string[];
-  /** Short routing summary (rule, skill/level, group, wait). */
-  readonly reasons: string;
-  readonly language: ConversationLanguage;
-  readonly flowVersion: string;
-  readonly nirStatus: 'valid' | 'invalid' | 'absent';
-  readonly nir: string | null;
-}
+/** What the agent receives with the call (headers on a live call), as routing defines it. */
+export type TransferContextData = TransferContext;
 
 export interface TransferRequest {
   /** Agent group id. */

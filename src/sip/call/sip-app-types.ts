@@ -2,6 +2,7 @@
  * Public options and contracts of the SIP application (`createSipApp`). The composition root maps the validated
  * configuration onto `SipAppOptions`; this layer never reads configuration itself.
  */
+import type { TransferContext } from '../../routing/routing-types.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AudioCodecName, NegotiatedMedia } from './sdp-types.js';
 import type { OutboundCalling } from './outbound-call-types.js';
@@ -124,29 +125,8 @@ export interface CallMediaReservation {
   close(reason: string): void;
 }
 
-/**
- * What the agent side is told about the caller (issue 6 §4): sent as `X-Aiguilleur-*` headers and as one
- * `User-to-User` header (RFC 7433) by `transferContextHeaders`.
- */
-export interface TransferContext {
-  /** Our Call-ID of the caller's dialog: the key of the call's record and timeline. */
-  readonly callId: string;
-  /** Intent the conversation settled on; null when routed without one (menu key, fallback). */
-  readonly intent: string | null;
-  /** Classifier confidence of `intent`, 0..1; null when there is none. */
-  readonly confidence: number | null;
-  /** Routing priority (higher = sooner); 0 = normal. */
-  readonly priority: number;
-  /** Why the priority was raised (rule ids such as `repeat-caller`), in the order they fired. */
-  readonly priorityReasons: readonly string[];
-  /** Short routing summary (rules fired, group chosen); truncated when sent. */
-  readonly reasons: string;
-  readonly language: string;
-  readonly flowVersion: string;
-  readonly nirStatus: 'valid' | 'invalid' | 'absent';
-  /** The NIR itself: only filled when the target group may receive personal data; null otherwise. */
-  readonly nir: string | null;
-}
+/** What the agent side is told about the caller: defined with routing (`src/routing/routing-types.ts`). */
+export type { TransferContext } from '../../routing/routing-types.js';
 
 /** Where a transfer goes, how, and what it carries. */
 export interface TransferTarget {

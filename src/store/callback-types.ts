@@ -71,18 +71,8 @@ export interface Booking {
 }
 
 /** What the dialer receives at each attempt. */
-export interface CallbackJob {
+export interface CallbackJob extends BookingRequest {
   readonly callbackId: string;
-  readonly callId: string;
-  readonly groupId: string;
-  readonly intent: string | null;
-  readonly language: string;
-  /** The number to dial, in clear. */
-  readonly number: string;
-  readonly numberHash: string;
-  readonly slot: TimeInterval;
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly priority: number;
   /** 1-based. */
   readonly attempt: number;
   readonly maxAttempts: number;

@@ -47,7 +47,10 @@ export async function startServe(
 ): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'aiguilleur-serve-'));
   const file = join(dir, 'aiguilleur.config.json');
-  writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'var'), ...config, media: ownRtpRange(config.media) }));
+  writeFileSync(
+    file,
+    JSON.stringify({ dataDir: join(dir, 'var'), ...config, media: ownRtpRange(config.media) }),
+  );
   const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli.ts'), 'serve', '--config', file],

@@ -88,7 +88,7 @@ export async function runCallbackConversation(
   const hungUp = citizenHungUp.then((outcome) =>
     session.decisionInProgress || session.decision !== null ? new Promise<never>(() => undefined) : outcome,
   );
-  const say = async (id: string): Promise<void> => {
+  const sayAndHangUp = async (id: string): Promise<void> => {
     const prompts = resolvePrompts(flow, language, [id], scope, recorder, false);
     await session.say({ prompts, language, bargeIn: false });
     await port.hangup();
@@ -96,11 +96,11 @@ export async function runCallbackConversation(
   const converse = async (): Promise<CallbackConversationOutcome> => {
     const answer = await runConfirmStep(env, { args: { prompts: ['callbackCallIntro'], retries: 2 }, scope });
     if (answer.answer === 'no') {
-      await say('callbackCallDeclined');
+      await sayAndHangUp('callbackCallDeclined');
       return { outcome: 'declined' };
     }
     if (answer.answer !== 'yes') {
-      await say('callbackCallNoAnswer');
+      await sayAndHangUp('callbackCallNoAnswer');
       return { outcome: 'no-response' };
     }
     try {
@@ -111,7 +111,7 @@ export async function runCallbackConversation(
       return { outcome: 'transferred', group: done.group, method: done.method };
     } catch (err) {
       const reason = err instanceof FlowStepError ? `${err.errorKind}: ${err.message}` : String(err);
-      await say('callbackCallNoAnswer');
+      await sayAndHangUp('callbackCallNoAnswer');
       return { outcome: 'failed', reason };
     }
   };

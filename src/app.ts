@@ -14,6 +14,7 @@ import { connectSrf } from './sip/call/srf-connection.js';
 import { createSipApp } from './sip/call/sip-app.js';
 import type { CallMediaProvider, SipApp } from './sip/call/sip-app-types.js';
 import { MediaEngine } from './media/media-engine.js';
+import { applyMediaThreadPriority } from './media/media-thread-priority.js';
 import type { CallMediaEngine, CallMediaSession } from './media/media-session-types.js';
 import { WorkerMediaEngine } from './media/worker/worker-media-engine.js';
 import { runKeypadEchoDemo } from './conversation/keypad-echo-demo.js';
@@ -33,7 +34,6 @@ import type { ChainSession } from './speech/recognition/recognizer-chain.js';
 import { startSpeechRecognizers, type SpeechRecognizers } from './speech/recognition/speech-recognizers.js';
 import { RedisCallTimeline } from './store/redis-call-timeline.js';
 import { startPrivateRedisServer, type PrivateRedisServer } from './store/private-redis-server.js';
-import { setPriority } from 'node:os';
 import { startHttpServer, type RunningHttpServer } from './api/http-server.js';
 import { resolveApiToken } from './config/wire-secret.js';
 import { AppRouting } from './app-routing.js';
@@ -399,20 +399,18 @@ class AiguilleurApp implements App {
       recordingDirectory: config.media.recordingDirectory,
       logger: log,
     };
-    if (config.media.workers === 0 && config.media.threadNice !== null) {
-      try {
-        // In-process media: the main thread is the media thread (Linux applies this to the calling thread).
-        setPriority(0, config.media.threadNice);
-      } catch (err) {
-        log.warn({ err }, 'media thread priority not raised (needs root or CAP_SYS_NICE)');
+    const threadPriority = { nice: config.media.threadNice, realtime: config.media.realtimePriority };
+    if (config.media.workers === 0) {
+      // In-process media: the main thread is the media thread (Linux applies this to the calling thread).
+      const result = applyMediaThreadPriority(threadPriority);
+      if (!result.applied) {
+        log.warn({ reason: result.reason, asked: threadPriority }, 'media thread priority not raised');
+      } else if (result.priority !== 'inherited') {
+        log.info({ priority: result.priority }, 'media thread priority');
       }
     }
     return config.media.workers > 0
-      ? new WorkerMediaEngine({
-          ...options,
-          workers: config.media.workers,
-          threadNice: config.media.threadNice,
-        })
+      ? new WorkerMediaEngine({ ...options, workers: config.media.workers, threadPriority })
       : new MediaEngine(options);
   }
 

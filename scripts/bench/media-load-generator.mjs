@@ -82,6 +82,8 @@ export class MediaLoadGenerator {
    * @param {string} o.number dialled number
    * @param {Buffer} o.audio looped caller audio, µ-law, a multiple of 160 bytes
    * @param {number} [o.phases] slots per 20 ms period
+   * @param {number} [o.realtimePriority] native generator: run it under SCHED_RR at this priority (chrt -r)
+   * @param {boolean} [o.epollRtp] native generator: drain RTP sockets when epoll says readable, not on its timer
    * @param {number} [o.dtmfEverySeconds] one key press per call this often (0: never)
    * @param {number} [o.rtpPortBase] first local RTP port tried (pairs upwards, 30000-32767: below Linux's
    *   ephemeral range, so no other socket of this machine sits there by chance)
@@ -91,6 +93,8 @@ export class MediaLoadGenerator {
     this.number = o.number;
     this.audio = o.audio;
     this.phases = o.phases ?? 4;
+    this.epollRtp = o.epollRtp ?? false;
+    this.realtimePriority = o.realtimePriority;
     this.dtmfEveryTicks = Math.round(((o.dtmfEverySeconds ?? 0) * 1000) / FRAME_MS);
     this.nextRtpPort = o.rtpPortBase ?? 30000;
     this.nativeBinary = o.native;
@@ -150,9 +154,17 @@ export class MediaLoadGenerator {
   // --- native RTP process ---
 
   startNative() {
+    const args = [
+      this.audioFile,
+      String(this.phases),
+      String(this.dtmfEverySeconds),
+      ...(this.epollRtp ? ['epoll'] : []),
+    ];
     const child = spawn(
-      this.nativeBinary,
-      [this.audioFile, String(this.phases), String(this.dtmfEverySeconds)],
+      this.realtimePriority === undefined ? this.nativeBinary : 'chrt',
+      this.realtimePriority === undefined
+        ? args
+        : ['-r', String(this.realtimePriority), this.nativeBinary, ...args],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const waiters = new Map();

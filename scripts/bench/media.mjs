@@ -5,7 +5,8 @@
 //   node scripts/bench/media.mjs [--calls 100,250,500,1000] [--seconds 20] [--cps 200] [--dtmf-every 5]
 //                                [--phases 4] [--number 3646] [--cli path]
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
-//                                [--generator c|js] [--workers N] [--nice N] [--taskset CPUS] [--flow ID] [--poll]
+//                                [--generator c|js] [--workers N] [--nice N] [--rt N] [--taskset CPUS] [--flow ID]
+//                                [--poll] [--gen-epoll] [--perf-only]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
@@ -18,7 +19,9 @@
 // the temporary folder: a JS generator costs about as much CPU per packet as the server, on the same two cores.
 // --workers N runs the server with `media.workers: N` (media sessions in N worker threads); --nice N gives its
 // media threads that nice value (`media.threadNice`; negative needs root or CAP_SYS_NICE); --taskset runs the
-// server under `taskset -c CPUS`.
+// server under `taskset -c CPUS`; --rt N gives its media threads SCHED_RR priority N (`media.realtimePriority`) and
+// runs the C generator at N − 1. --gen-epoll makes the C generator wait on its RTP sockets with epoll (see
+// rtp-load.c: the server then pays for the generator's wake-ups). --perf-only profiles with perf alone.
 //
 // Per step, over a window of --seconds with all N calls up:
 //   server CPU (utime+stime from /proc over the window; 100% = one core) and RSS;
@@ -65,6 +68,14 @@ const { values } = parseArgs({
     poll: { type: 'boolean', default: false },
     nice: { type: 'string' },
     taskset: { type: 'string' },
+    // media.realtimePriority N for the server's media threads; the C generator runs at SCHED_RR N − 1 (below the
+    // media threads, above everything else: it stands for peers on other machines, which take no CPU here)
+    rt: { type: 'string' },
+    // --profile with perf alone: no V8 profiler in the server (it adds its own cost to perf's samples)
+    'perf-only': { type: 'boolean', default: false },
+    // C generator: RTP sockets in its epoll set (as before 2026-11-28), see rtp-load.c
+    'gen-epoll': { type: 'boolean', default: false },
+    'keep-perf': { type: 'boolean', default: false },
     flow: { type: 'string', default: 'keypad-echo' },
   },
 });
@@ -201,6 +212,7 @@ async function startServer(extraNodeArgs = []) {
       rtpPortMax: 29999,
       ...(Number(values.workers) > 0 ? { workers: Number(values.workers) } : {}),
       ...(values.nice === undefined ? {} : { threadNice: Number(values.nice) }),
+      ...(values.rt === undefined ? {} : { realtimePriority: Number(values.rt) }),
       ...(values.poll ? { pollSockets: true } : {}),
     },
     http: { port: 0 },
@@ -295,6 +307,8 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
     phases: Number(values.phases),
     dtmfEverySeconds: Number(values['dtmf-every']),
     native: nativeGenerator,
+    epollRtp: values['gen-epoll'],
+    ...(values.rt === undefined ? {} : { realtimePriority: Math.max(1, Number(values.rt) - 1) }),
     audioFile: join(work, 'caller.ul'),
   });
   const errorsBefore = server.errors.length;
@@ -469,7 +483,10 @@ function printTable(rows) {
     `\nMedia benchmark: N full-duplex G.711 calls (PCMU, 20 ms) → aiguilleur serve (flow ${values.flow}), ${windowS} s window per step, ` +
       `key press every ${values['dtmf-every']} s per call; 2 cores shared by server and generator (${generatorKind}); ` +
       `server: ${Number(values.workers) > 0 ? `${values.workers} media worker thread(s)` : 'in-process media'}` +
-      `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +
+      `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}` +
+      `${values.rt === undefined ? '' : `, media threads SCHED_RR ${values.rt} (generator ${Math.max(1, Number(values.rt) - 1)})`}` +
+      `${values.poll ? ', polled sockets' : ''}${values['gen-epoll'] ? ', generator on epoll' : ''}` +
+      `${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +
       `Pass: every call up, send-interval jitter p99 (|interval − 20 ms|) < ${PASS.jitterP99Ms} ms, ` +
       `loss < ${PASS.lossPct}% both ways, loop delay < ${PASS.loopDelayMs} ms`,
   );
@@ -572,7 +589,7 @@ if (serverErrors > 0) {
 }
 
 /** The hottest symbols of a `perf record` file (JS names from the server's --perf-basic-prof map). */
-function printPerf(file, limit = 30) {
+function printPerf(file, limit = 60) {
   const report = (sort) =>
     execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', sort, '--stdio', '-g', 'none'], {
       encoding: 'utf8',
@@ -604,21 +621,24 @@ if (profiling) {
   const profileDir = join(work, 'cpu-profile');
   const usePerf = spawnSync('perf', ['--version']).status === 0;
   console.error(`profiling the server at ${n} calls${usePerf ? ' (V8 profile and perf)' : ''}…`);
+  const perfOnly = usePerf && values['perf-only'];
   server = await startServer([
-    '--cpu-prof',
-    `--cpu-prof-dir=${profileDir}`,
+    ...(perfOnly ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
     ...(usePerf ? ['--perf-basic-prof'] : []),
   ]);
   const perfData = usePerf ? join(work, 'perf.data') : undefined;
   const row = await runStep(server, audio, n, Number(values['profile-seconds']), { perfData });
   await stopServer(server);
   printTable([row]);
-  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) console.log('no CPU profile written (server did not exit cleanly)');
+  const file = perfOnly ? '' : readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === '') console.log('(V8 profile skipped: --perf-only)');
+  else if (file === undefined) console.log('no CPU profile written (server did not exit cleanly)');
   else printProfile(join(profileDir, file), row.windowUs);
   if (perfData !== undefined && existsSync(perfData)) {
     printPerf(perfData);
-    rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true }); // written by --perf-basic-prof
+    // written by --perf-basic-prof; --keep-perf leaves it (and perf.data) for `perf report -g`
+    if (values['keep-perf']) console.log(`(kept ${perfData} and /tmp/perf-${server.child.pid}.map)`);
+    else rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true });
   } else if (!usePerf)
     console.log('\n(perf not installed: no CPU-time profile with kernel frames; apt-get install linux-perf)');
 }

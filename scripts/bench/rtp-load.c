@@ -7,8 +7,13 @@
 // RFC 3550 §11) on 127.0.0.1. A timerfd on CLOCK_MONOTONIC wakes `phases` times per 20 ms and each wake sends one
 // packet for the callers of that phase: looped µ-law caller audio, or an RFC 4733 key press in its place every
 // --dtmf-every seconds (10 tone packets, then 3 end packets, all with the event's start timestamp, §2.5.1).
-// Receiving drains each readable socket with recvmmsg and takes the kernel's arrival time (SO_TIMESTAMPNS), so the
-// send interval measured is the server's pacing, not this process's scheduling.
+// Receiving drains each RTP socket with recvmmsg and takes the kernel's arrival time (SO_TIMESTAMPNS), so the
+// send interval measured is the server's pacing, not this process's scheduling. The RTP sockets are drained on the
+// timer, each one every 20 ms right after its call's send, and are not in the epoll set: a socket watched by epoll
+// makes every packet that reaches it run epoll's wake-up callback in the sender's context (on loopback the sender
+// is the server, whose CPU would pay for this process's way of waiting; a peer on another machine costs the server
+// nothing of the sort). The fifth argument `epoll` restores readiness-driven draining, to compare. RTCP sockets
+// (one packet per call every few seconds) stay in the epoll set.
 //
 // Commands (one per line): `open I` → `port I P` (or `error I`); `connect I P` starts sending to 127.0.0.1:P;
 // `stop I` stops sending; `close I` closes the sockets; `measure 1|0` starts or ends the measurement window
@@ -59,6 +64,8 @@ static int ncalls;
 static unsigned char *audio;
 static size_t audio_len;
 static int phases = 4;
+/** 1: RTP sockets in the epoll set, drained when readable; 0: drained on the timer (see the header). */
+static int epoll_rtp = 0;
 static long dtmf_every_ticks;
 static int next_port = 30000;
 static int measuring;
@@ -131,7 +138,7 @@ static void open_call(int i) {
     c->first_seq = -1;
     c->last_arrival = -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)i << 1)};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, rtp, &ev);
+    if (epoll_rtp) epoll_ctl(epfd, EPOLL_CTL_ADD, rtp, &ev);
     ev.data.u64 = ((uint64_t)i << 1) | 1;
     epoll_ctl(epfd, EPOLL_CTL_ADD, rtcp, &ev);
     if (i >= ncalls) ncalls = i + 1;
@@ -319,7 +326,7 @@ static void command(char *line) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: rtp-load AUDIO.ul PHASES DTMF_EVERY_SECONDS\n");
+    fprintf(stderr, "usage: rtp-load AUDIO.ul PHASES DTMF_EVERY_SECONDS [epoll]\n");
     return 2;
   }
   FILE *f = fopen(argv[1], "rb");
@@ -333,6 +340,7 @@ int main(int argc, char **argv) {
   fclose(f);
   phases = atoi(argv[2]);
   dtmf_every_ticks = (long)(atof(argv[3]) * 1000 / 20);
+  epoll_rtp = argc > 4 && strcmp(argv[4], "epoll") == 0;
   calls = calloc(MAX_CALLS, sizeof *calls);
   srandom((unsigned)getpid());
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -376,6 +384,9 @@ int main(int argc, char **argv) {
         int phase = (int)(tick % phases);
         for (int k = phase; k < ncalls; k += phases)
           if (calls[k].sending) send_media(&calls[k]);
+        if (!epoll_rtp)
+          for (int k = phase; k < ncalls; k += phases)
+            if (calls[k].open) drain(&calls[k], 0);
       } else if (key == UINT64_MAX - 1) {
         ssize_t r;
         while ((r = read(0, inbuf + inlen, sizeof inbuf - 1 - inlen)) > 0) inlen += (size_t)r;

@@ -155,7 +155,8 @@ const mediaSchema = z
     jitterDepthMs: z.number().int().min(20).max(500).multipleOf(20).default(60),
     workers: z.number().int().min(0).max(64).default(0),
     threadNice: z.number().int().min(-20).max(19).nullable().default(null),
-    pollSockets: z.boolean().default(false),
+    realtimePriority: z.number().int().min(1).max(99).nullable().default(null),
+    pollSockets: z.boolean().default(true),
     endpointing: z
       .object({
         trailingSilenceMs: z.number().int().min(100).max(10_000).default(700),

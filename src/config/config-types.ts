@@ -140,11 +140,20 @@ export interface MediaConfig {
   readonly jitterDepthMs: number;
   /** Media worker threads; 0 = media on the main event loop (see docs/media-capacity.md). @default 0 */
   readonly workers: number;
-  /** Nice value of the media worker threads (negative needs root or CAP_SYS_NICE); null = inherited. @default null */
+  /**
+   * Nice value of the media threads (the workers; with `workers: 0`, the main thread); negative needs root or
+   * CAP_SYS_NICE; null = inherited. Ignored when `realtimePriority` is set. @default null
+   */
   readonly threadNice: number | null;
   /**
+   * SCHED_RR priority (1-99) of the media threads: they preempt every normal thread when the 20 ms tick is due
+   * (docs/media-capacity.md). Needs root or CAP_SYS_NICE and RLIMIT_RTPRIO; null = normal scheduling. With
+   * `workers: 0` it applies to the main thread, which also runs SIP and flows. @default null
+   */
+  readonly realtimePriority: number | null;
+  /**
    * Latched calls' RTP sockets read and written once per tick (koffi recv/send) instead of one dgram event per
-   * packet. Experimental: cheaper per packet, but received audio differs (docs/media-capacity.md). @default false
+   * packet: about a quarter less CPU per packet (docs/media-capacity.md). @default true
    */
   readonly pollSockets: boolean;
   /** End-of-utterance detection. */

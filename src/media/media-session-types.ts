@@ -31,9 +31,9 @@ export interface MediaEngineOptions {
   jitterDepthMs?: number;
   /**
    * Read and write each latched call's RTP socket directly once per tick (`RtpSessionOptions.pollSockets`)
-   * instead of one dgram event per packet: about a quarter less CPU per packet (docs/media-capacity.md), but off by
-   * default — with it, the live English recognition test (conversation-sipp) gets no-match where the dgram path
-   * passes: the received audio differs, not yet explained. @default false
+   * instead of one dgram event per packet: about a quarter less CPU per packet (docs/media-capacity.md). The
+   * caller audio is the same either way (compared sample by sample in recordings of the live recognition test).
+   * @default true
    */
   pollSockets?: boolean;
   /**

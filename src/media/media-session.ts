@@ -96,7 +96,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
       remote: params.remote,
       rtcpMux: params.rtcpMux ?? false,
       lease,
-      pollSockets: options.pollSockets ?? false,
+      pollSockets: options.pollSockets ?? true,
       jitterDepthMs: options.jitterDepthMs ?? 60,
       cname: `aiguilleur-${params.callId}`,
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -4,6 +4,7 @@
  * by code and message, and the options that cannot be cloned (the TTS synthesizer, the logger) are served by the
  * main thread on request.
  */
+import type { MediaThreadPriority } from '../media-thread-priority.js';
 import type { DtmfEvent } from '../media-types.js';
 import type { EndpointerEvent, EndpointerOptions, TurnOptions } from '../vad/endpointer-types.js';
 import type { PlaybackItem, PlayOptions, PlaybackStatus } from '../playback/prompt-player-types.js';
@@ -25,8 +26,8 @@ export interface MediaWorkerData {
   recordingDirectory: string | null;
   /** Whether TTS items can be synthesized (by the main thread's synthesizer). */
   tts: boolean;
-  /** Nice value for this thread (Linux: per thread); null leaves it as inherited. */
-  threadNice: number | null;
+  /** Scheduling priority of this thread (Linux: per thread). */
+  threadPriority: MediaThreadPriority;
 }
 
 export interface SerializedError {

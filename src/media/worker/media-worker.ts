@@ -10,11 +10,11 @@
  * The main thread's `RemoteMediaSession` mirrors each session: commands come in as messages, events, stats and the
  * audio frames of the recognizer subscriptions go back.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AigError } from '../../errors/aig-error.js';
 import type { ErrorCode } from '../../errors/error-codes.js';
 import { MediaEngine } from '../media-engine.js';
+import { applyMediaThreadPriority } from '../media-thread-priority.js';
 import type { MediaSession } from '../media-session.js';
 import type { MediaLogger } from '../media-session-types.js';
 import type { RtpPortLease } from '../rtp/rtp-port-pool.js';
@@ -63,15 +63,12 @@ function loggable(obj: object): object {
   return out;
 }
 
-if (data.threadNice !== null) {
-  try {
-    // pid 0: on Linux, setpriority(PRIO_PROCESS, 0) applies to the calling thread only.
-    setPriority(0, data.threadNice);
-  } catch (err) {
-    logger.warn(
-      { err, nice: data.threadNice },
-      'media thread priority not raised (needs root or CAP_SYS_NICE)',
-    );
+{
+  const result = applyMediaThreadPriority(data.threadPriority);
+  if (!result.applied) {
+    logger.warn({ reason: result.reason, asked: data.threadPriority }, 'media thread priority not raised');
+  } else if (result.priority !== 'inherited') {
+    logger.info({ priority: result.priority }, 'media thread priority');
   }
 }
 

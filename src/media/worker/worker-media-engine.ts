@@ -28,13 +28,14 @@ import {
   type SerializedError,
   type ToWorker,
 } from './media-worker-protocol.js';
+import type { MediaThreadPriority } from '../media-thread-priority.js';
 import { RemoteMediaSession } from './remote-media-session.js';
 
 export interface WorkerMediaEngineOptions extends MediaEngineOptions {
   /** Worker threads (≥ 1). */
   workers: number;
-  /** Nice value of each media thread (−20…19; negative needs root or CAP_SYS_NICE); null: inherited. */
-  threadNice: number | null;
+  /** Scheduling priority of each media thread (see media-thread-priority.ts). */
+  threadPriority: MediaThreadPriority;
 }
 
 interface Pending {
@@ -123,7 +124,7 @@ export class WorkerMediaEngine implements CallMediaEngine {
         pollSockets: options.pollSockets,
         recordingDirectory: options.recordingDirectory,
         tts: options.synthesizer !== undefined,
-        threadNice: options.threadNice,
+        threadPriority: options.threadPriority,
       };
       const worker = startWorker({ workerData: data, name: `media-${index}` });
       const handle = new MediaWorkerHandle(index, worker);

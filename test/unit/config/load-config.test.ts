@@ -68,7 +68,8 @@ describe('loadConfig', () => {
       jitterDepthMs: 60,
       workers: 0,
       threadNice: null,
-      pollSockets: false,
+      realtimePriority: null,
+      pollSockets: true,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });
     assert.deepEqual(config.speech.recognizers, {

@@ -28,7 +28,7 @@ describe('WorkerMediaEngine', () => {
       promptsDirectory: join(ROOT, 'prompts'),
       recordingDirectory: null,
       workers: 2,
-      threadNice: null,
+      threadPriority: { nice: null, realtime: null },
     });
     peer = createSocket('udp4');
     peer.bind(0, '127.0.0.1');

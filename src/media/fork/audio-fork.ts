@@ -54,9 +54,15 @@ class WideFrameUpsampler {
   }
 }
 
-/** Fixed-size ring of copies of the most recent frames, in slots allocated once and then overwritten. */
+/**
+ * Fixed-size ring of copies of the most recent frames, in one array allocated with the first frame and then
+ * overwritten in place: one store region per call instead of one typed array per slot (the history is written on
+ * every frame of every call, and read only when a recogniser subscribes).
+ */
 class FrameHistory {
-  private readonly slots: Int16Array[] = [];
+  private ring: Int16Array | undefined;
+  private frameLength = 0;
+  private count = 0;
   private next = 0;
 
   constructor(private readonly capacity: number) {}
@@ -66,26 +72,31 @@ class FrameHistory {
     if (this.capacity === 0) {
       return;
     }
-    if (this.slots.length < this.capacity) {
-      this.slots.push(frame.slice());
-    } else {
-      const slot = this.slots[this.next]!;
-      if (slot.length === frame.length) {
-        slot.set(frame);
-      } else {
-        this.slots[this.next] = frame.slice();
-      }
+    if (this.ring === undefined || frame.length !== this.frameLength) {
+      // First frame, or frames of another size from now on (not expected): start the history afresh.
+      this.frameLength = frame.length;
+      this.ring = new Int16Array(this.capacity * frame.length);
+      this.count = 0;
+      this.next = 0;
     }
-    this.next = (this.next + 1) % this.capacity;
+    this.ring.set(frame, this.next * this.frameLength);
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
+    this.count = Math.min(this.count + 1, this.capacity);
   }
 
-  /** Copies of the last `count` frames, oldest first (the slots themselves are rewritten by later frames). */
+  /** Copies of the last `count` frames, oldest first (the ring itself is rewritten by later frames). */
   last(count: number): Int16Array[] {
-    const all =
-      this.slots.length < this.capacity
-        ? this.slots
-        : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
-    return count <= 0 ? [] : all.slice(-count).map((frame) => frame.slice());
+    const ring = this.ring;
+    const n = Math.min(Math.max(0, count), this.count);
+    const out: Int16Array[] = [];
+    if (ring === undefined) {
+      return out;
+    }
+    for (let k = n; k > 0; k--) {
+      const slot = (this.next - k + this.capacity) % this.capacity;
+      out.push(ring.slice(slot * this.frameLength, (slot + 1) * this.frameLength));
+    }
+    return out;
   }
 }
 

@@ -58,6 +58,8 @@ export class RtpPacketizer {
   private readonly packets: Buffer[] = [];
   private readonly payloadViews: Buffer[] = [];
   private ring = 0;
+  /** Whether each ring packet's payload already holds G.711 silence (it is then not filled again). */
+  private readonly ringSilent = new Uint8Array(PACKET_RING);
   private readonly header: RtpHeaderFields = {
     marker: false,
     payloadType: 0,
@@ -91,6 +93,7 @@ export class RtpPacketizer {
         pcm,
         samples === SAMPLES_PER_FRAME ? this.payloadViews[this.ring]! : packet.subarray(RTP_HEADER_LENGTH),
       );
+      this.ringSilent[this.ring] = 0;
       this.sendAudio(packet, samples);
     }
     this.advance(samples);
@@ -101,7 +104,12 @@ export class RtpPacketizer {
     checkFrameSize(samples);
     if (!this.sendDtmfTick()) {
       const packet = this.packetFor(samples);
-      packet.fill(this.silenceCode, RTP_HEADER_LENGTH);
+      if (samples !== SAMPLES_PER_FRAME) {
+        packet.fill(this.silenceCode, RTP_HEADER_LENGTH);
+      } else if (this.ringSilent[this.ring] === 0) {
+        packet.fill(this.silenceCode, RTP_HEADER_LENGTH);
+        this.ringSilent[this.ring] = 1;
+      }
       this.sendAudio(packet, samples);
     }
     this.advance(samples);

@@ -83,7 +83,7 @@ export class MediaLoadGenerator {
    * @param {Buffer} o.audio looped caller audio, µ-law, a multiple of 160 bytes
    * @param {number} [o.phases] slots per 20 ms period
    * @param {number} [o.realtimePriority] native generator: run it under SCHED_RR at this priority (chrt -r)
-   * @param {boolean} [o.epollRtp] native generator: drain RTP sockets when epoll says readable, not on its timer
+   * @param {'shared' | 'percall' | 'epoll'} [o.socketMode] native generator's sockets (rtp-load.c header)
    * @param {number} [o.dtmfEverySeconds] one key press per call this often (0: never)
    * @param {number} [o.rtpPortBase] first local RTP port tried (pairs upwards, 30000-32767: below Linux's
    *   ephemeral range, so no other socket of this machine sits there by chance)
@@ -93,7 +93,7 @@ export class MediaLoadGenerator {
     this.number = o.number;
     this.audio = o.audio;
     this.phases = o.phases ?? 4;
-    this.epollRtp = o.epollRtp ?? false;
+    this.socketMode = o.socketMode ?? 'shared';
     this.realtimePriority = o.realtimePriority;
     this.dtmfEveryTicks = Math.round(((o.dtmfEverySeconds ?? 0) * 1000) / FRAME_MS);
     this.nextRtpPort = o.rtpPortBase ?? 30000;
@@ -154,12 +154,7 @@ export class MediaLoadGenerator {
   // --- native RTP process ---
 
   startNative() {
-    const args = [
-      this.audioFile,
-      String(this.phases),
-      String(this.dtmfEverySeconds),
-      ...(this.epollRtp ? ['epoll'] : []),
-    ];
+    const args = [this.audioFile, String(this.phases), String(this.dtmfEverySeconds), this.socketMode];
     const child = spawn(
       this.realtimePriority === undefined ? this.nativeBinary : 'chrt',
       this.realtimePriority === undefined

@@ -6,7 +6,7 @@
 //                                [--phases 4] [--number 3646] [--cli path]
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
 //                                [--generator c|js] [--workers N] [--nice N] [--rt N] [--taskset CPUS] [--flow ID]
-//                                [--poll] [--gen-epoll] [--perf-only]
+//                                [--poll | --dgram] [--gen-sockets shared|percall|epoll] [--perf-only] [--keep-perf]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
@@ -20,8 +20,9 @@
 // --workers N runs the server with `media.workers: N` (media sessions in N worker threads); --nice N gives its
 // media threads that nice value (`media.threadNice`; negative needs root or CAP_SYS_NICE); --taskset runs the
 // server under `taskset -c CPUS`; --rt N gives its media threads SCHED_RR priority N (`media.realtimePriority`) and
-// runs the C generator at N − 1. --gen-epoll makes the C generator wait on its RTP sockets with epoll (see
-// rtp-load.c: the server then pays for the generator's wake-ups). --perf-only profiles with perf alone.
+// runs the C generator at N − 1. --gen-sockets picks the C generator's sockets: `shared` (default: one RTP
+// socket for every call, batched system calls), `percall`, or `epoll` (per call and waited on with epoll, as before
+// 2026-11-28: the server then pays for the generator's wake-ups); see rtp-load.c. --perf-only profiles with perf alone.
 //
 // Per step, over a window of --seconds with all N calls up:
 //   server CPU (utime+stime from /proc over the window; 100% = one core) and RSS;
@@ -64,8 +65,9 @@ const { values } = parseArgs({
     cli: { type: 'string' },
     generator: { type: 'string' },
     workers: { type: 'string', default: '0' },
-    // media.pollSockets: true (experimental, see docs/media-capacity.md)
+    // media.pollSockets: --poll true, --dgram false (one dgram event per packet); neither: the config default (true)
     poll: { type: 'boolean', default: false },
+    dgram: { type: 'boolean', default: false },
     nice: { type: 'string' },
     taskset: { type: 'string' },
     // media.realtimePriority N for the server's media threads; the C generator runs at SCHED_RR N − 1 (below the
@@ -73,8 +75,9 @@ const { values } = parseArgs({
     rt: { type: 'string' },
     // --profile with perf alone: no V8 profiler in the server (it adds its own cost to perf's samples)
     'perf-only': { type: 'boolean', default: false },
-    // C generator: RTP sockets in its epoll set (as before 2026-11-28), see rtp-load.c
-    'gen-epoll': { type: 'boolean', default: false },
+    // C generator's sockets: shared (one pair for every call), percall, or epoll (percall, RTP sockets in its epoll
+    // set, as before 2026-11-28); see rtp-load.c
+    'gen-sockets': { type: 'string', default: 'shared' },
     'keep-perf': { type: 'boolean', default: false },
     flow: { type: 'string', default: 'keypad-echo' },
   },
@@ -213,7 +216,7 @@ async function startServer(extraNodeArgs = []) {
       ...(Number(values.workers) > 0 ? { workers: Number(values.workers) } : {}),
       ...(values.nice === undefined ? {} : { threadNice: Number(values.nice) }),
       ...(values.rt === undefined ? {} : { realtimePriority: Number(values.rt) }),
-      ...(values.poll ? { pollSockets: true } : {}),
+      ...(values.dgram ? { pollSockets: false } : values.poll ? { pollSockets: true } : {}),
     },
     http: { port: 0 },
     flows: { default: values.flow },
@@ -307,7 +310,7 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
     phases: Number(values.phases),
     dtmfEverySeconds: Number(values['dtmf-every']),
     native: nativeGenerator,
-    epollRtp: values['gen-epoll'],
+    socketMode: values['gen-sockets'],
     ...(values.rt === undefined ? {} : { realtimePriority: Math.max(1, Number(values.rt) - 1) }),
     audioFile: join(work, 'caller.ul'),
   });
@@ -485,7 +488,7 @@ function printTable(rows) {
       `server: ${Number(values.workers) > 0 ? `${values.workers} media worker thread(s)` : 'in-process media'}` +
       `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}` +
       `${values.rt === undefined ? '' : `, media threads SCHED_RR ${values.rt} (generator ${Math.max(1, Number(values.rt) - 1)})`}` +
-      `${values.poll ? ', polled sockets' : ''}${values['gen-epoll'] ? ', generator on epoll' : ''}` +
+      `${values.dgram ? ', dgram sockets' : ', polled sockets'}, generator sockets ${values['gen-sockets']}` +
       `${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +
       `Pass: every call up, send-interval jitter p99 (|interval − 20 ms|) < ${PASS.jitterP99Ms} ms, ` +
       `loss < ${PASS.lossPct}% both ways, loop delay < ${PASS.loopDelayMs} ms`,

@@ -41,6 +41,18 @@ function ownRtpRange(media: unknown): Record<string, unknown> {
   return { ...given, rtpPortMin: base, rtpPortMax: base + window - 1 };
 }
 
+/**
+ * The overload guard's threshold for a test server, unless the test chose one: 2 s instead of 250 ms. Test servers
+ * run the TypeScript sources under tsx, whose loader thread holds an idle process' event loop for 30-200 ms every
+ * second (measured: p99 of 1 s windows; the built CLI idles at the 10 ms resolution), and on a slow or busy machine
+ * that crosses 250 ms and the server answers 503 to the test's calls. The guard is tested on its own
+ * (test/unit/guard/overload-monitor.test.ts, test/unit/call/call-admission.test.ts).
+ */
+function lenientOverload(calls: unknown): Record<string, unknown> {
+  const given = typeof calls === 'object' && calls !== null ? (calls as Record<string, unknown>) : {};
+  return given.eventLoopDelayMs === undefined ? { ...given, eventLoopDelayMs: 2000 } : given;
+}
+
 export async function startServe(
   config: Record<string, unknown>,
   env: NodeJS.ProcessEnv = {},
@@ -49,7 +61,12 @@ export async function startServe(
   const file = join(dir, 'aiguilleur.config.json');
   writeFileSync(
     file,
-    JSON.stringify({ dataDir: join(dir, 'var'), ...config, media: ownRtpRange(config.media) }),
+    JSON.stringify({
+      dataDir: join(dir, 'var'),
+      ...config,
+      media: ownRtpRange(config.media),
+      calls: lenientOverload(config.calls),
+    }),
   );
   const child = spawn(
     process.execPath,

@@ -47,7 +47,7 @@
 #define PT_EVENT 101
 #define BUCKET_MS 0.05
 #define BUCKETS 20000
-#define BATCH 32
+#define BATCH 64
 #define MAX_CALLS 20000
 
 typedef struct {
@@ -138,9 +138,8 @@ static void init_call(call_t *c, int i, int rtp, int rtcp, int port) {
   if (i >= ncalls) ncalls = i + 1;
 }
 
-/** The shared pair, bound on first use, with buffers for every call's packets of a few ticks. */
-static int open_shared(void) {
-  if (shared_rtp >= 0) return 0;
+/** An RTP/RTCP pair on the next free even port (RFC 3550 §11), RTP with kernel receive timestamps; -1 if none. */
+static int bind_pair(int *rtp_out, int *rtcp_out) {
   for (int attempt = 0; attempt < 1400; attempt++) {
     int port = next_port;
     next_port = port >= 32766 ? 30000 : port + 2;
@@ -151,8 +150,22 @@ static int open_shared(void) {
       close(rtp);
       continue;
     }
-    int on = 1, size = 32 << 20;
+    int on = 1;
     setsockopt(rtp, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    *rtp_out = rtp;
+    *rtcp_out = rtcp;
+    return port;
+  }
+  return -1;
+}
+
+/** The shared pair, bound on first use, with buffers for every call's packets of a few ticks. */
+static int open_shared(void) {
+  if (shared_rtp >= 0) return 0;
+  int rtp, rtcp, port = bind_pair(&rtp, &rtcp);
+  if (port < 0) return -1;
+  {
+    int size = 32 << 20;
     // SO_*BUFFORCE needs CAP_NET_ADMIN; without it the plain options are capped by net.core.*mem_max.
     if (setsockopt(rtp, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
       setsockopt(rtp, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -163,9 +176,8 @@ static int open_shared(void) {
     shared_rtp = rtp;
     shared_rtcp = rtcp;
     shared_port = port;
-    return 0;
   }
-  return -1;
+  return 0;
 }
 
 static void open_call(int i) {
@@ -179,18 +191,8 @@ static void open_call(int i) {
     printf("port %d %d\n", i, shared_port);
     return;
   }
-  for (int attempt = 0; attempt < 1400; attempt++) {
-    int port = next_port;
-    next_port = port >= 32766 ? 30000 : port + 2;
-    int rtp = bind_port(port);
-    if (rtp < 0) continue;
-    int rtcp = bind_port(port + 1);
-    if (rtcp < 0) {
-      close(rtp);
-      continue;
-    }
-    int on = 1;
-    setsockopt(rtp, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  int rtp, rtcp, port = bind_pair(&rtp, &rtcp);
+  if (port >= 0) {
     init_call(&calls[i], i, rtp, rtcp, port);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)i << 1)};
     if (epoll_rtp) epoll_ctl(epfd, EPOLL_CTL_ADD, rtp, &ev);
@@ -264,6 +266,16 @@ static void send_media(call_t *c) {
 }
 
 #define SEND_BATCH 512
+/** Sends `n` prepared messages on the shared socket, counting each one the kernel took. */
+static void flush_shared(struct mmsghdr *msgs, call_t **who, int n) {
+  int done = 0;
+  while (done < n) {
+    int r = sendmmsg(shared_rtp, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
+    if (r <= 0) break;
+    for (int j = done; j < done + r; j++) who[j]->sent++;
+    done += r;
+  }
+}
 /** Shared mode: the packets of every sending call of a phase in sendmmsg batches. */
 static void send_phase_shared(int phase) {
   static unsigned char pkts[SEND_BATCH][12 + SAMPLES];
@@ -282,26 +294,12 @@ static void send_phase_shared(int phase) {
     msgs[n].msg_hdr.msg_iov = &iov[n];
     msgs[n].msg_hdr.msg_iovlen = 1;
     who[n] = c;
-    if (++n == SEND_BATCH || k + phases >= ncalls) {
-      int done = 0;
-      while (done < n) {
-        int r = sendmmsg(shared_rtp, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
-        if (r <= 0) break;
-        for (int j = done; j < done + r; j++) who[j]->sent++;
-        done += r;
-      }
+    if (++n == SEND_BATCH) {
+      flush_shared(msgs, who, n);
       n = 0;
     }
   }
-  if (n > 0) {
-    int done = 0;
-    while (done < n) {
-      int r = sendmmsg(shared_rtp, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
-      if (r <= 0) break;
-      for (int j = done; j < done + r; j++) who[j]->sent++;
-      done += r;
-    }
-  }
+  flush_shared(msgs, who, n);
 }
 
 static void on_rtp(call_t *c, const unsigned char *m, ssize_t n, double arrival) {
@@ -347,9 +345,14 @@ static void on_rtp(call_t *c, const unsigned char *m, ssize_t n, double arrival)
   c->have_transit = 1;
 }
 
-static void drain(call_t *c, int rtcp) {
+/**
+ * Everything a socket holds, `BATCH` datagrams per recvmmsg. RTP datagrams go to `c`, or with `c` NULL (the shared
+ * socket) to the call whose IVR port sent them; RTCP is read and dropped. Arrival is the kernel's receive time.
+ */
+static void drain_socket(int fd, call_t *c, int rtcp) {
   static unsigned char bufs[BATCH][256];
   static char ctrl[BATCH][64];
+  static struct sockaddr_in from[BATCH];
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   for (;;) {
@@ -357,16 +360,24 @@ static void drain(call_t *c, int rtcp) {
       iov[k].iov_base = bufs[k];
       iov[k].iov_len = sizeof bufs[k];
       memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
+      msgs[k].msg_hdr.msg_name = &from[k];
+      msgs[k].msg_hdr.msg_namelen = sizeof from[k];
       msgs[k].msg_hdr.msg_iov = &iov[k];
       msgs[k].msg_hdr.msg_iovlen = 1;
       msgs[k].msg_hdr.msg_control = ctrl[k];
       msgs[k].msg_hdr.msg_controllen = sizeof ctrl[k];
     }
-    int got = recvmmsg(rtcp ? c->rtcp : c->rtp, msgs, BATCH, MSG_DONTWAIT, NULL);
+    int got = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
     if (got <= 0) return;
     if (rtcp) continue;
     double fallback = -1;
     for (int k = 0; k < got; k++) {
+      call_t *to = c;
+      if (to == NULL) {
+        int index = port_call[ntohs(from[k].sin_port)] - 1;
+        if (index < 0 || !calls[index].open) continue;
+        to = &calls[index];
+      }
       double arrival = -1;
       for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[k].msg_hdr); cm; cm = CMSG_NXTHDR(&msgs[k].msg_hdr, cm)) {
         if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
@@ -384,55 +395,13 @@ static void drain(call_t *c, int rtcp) {
         }
         arrival = fallback;
       }
-      on_rtp(c, bufs[k], msgs[k].msg_len, arrival);
+      on_rtp(to, bufs[k], msgs[k].msg_len, arrival);
     }
     if (got < BATCH) return;
   }
 }
 
-/** Shared mode: everything the RTP socket holds, each datagram to the call whose IVR port sent it. */
-static void drain_shared(void) {
-  enum { RBATCH = 64 };
-  static unsigned char bufs[RBATCH][256];
-  static char ctrl[RBATCH][64];
-  static struct sockaddr_in from[RBATCH];
-  struct mmsghdr msgs[RBATCH];
-  struct iovec iov[RBATCH];
-  for (;;) {
-    for (int k = 0; k < RBATCH; k++) {
-      iov[k].iov_base = bufs[k];
-      iov[k].iov_len = sizeof bufs[k];
-      memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
-      msgs[k].msg_hdr.msg_name = &from[k];
-      msgs[k].msg_hdr.msg_namelen = sizeof from[k];
-      msgs[k].msg_hdr.msg_iov = &iov[k];
-      msgs[k].msg_hdr.msg_iovlen = 1;
-      msgs[k].msg_hdr.msg_control = ctrl[k];
-      msgs[k].msg_hdr.msg_controllen = sizeof ctrl[k];
-    }
-    int got = recvmmsg(shared_rtp, msgs, RBATCH, MSG_DONTWAIT, NULL);
-    if (got <= 0) return;
-    for (int k = 0; k < got; k++) {
-      int index = port_call[ntohs(from[k].sin_port)] - 1;
-      if (index < 0 || !calls[index].open) continue;
-      double arrival = -1;
-      for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[k].msg_hdr); cm; cm = CMSG_NXTHDR(&msgs[k].msg_hdr, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-          struct timespec t;
-          memcpy(&t, CMSG_DATA(cm), sizeof t);
-          arrival = t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-        }
-      }
-      if (arrival < 0) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        arrival = t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-      }
-      on_rtp(&calls[index], bufs[k], msgs[k].msg_len, arrival);
-    }
-    if (got < RBATCH) return;
-  }
-}
+static void drain(call_t *c, int rtcp) { drain_socket(rtcp ? c->rtcp : c->rtp, c, rtcp); }
 
 static void command(char *line) {
   int i = -1, p = 0;
@@ -541,7 +510,7 @@ int main(int argc, char **argv) {
         int phase = (int)(tick % phases);
         if (shared) {
           send_phase_shared(phase);
-          drain_shared();
+          drain_socket(shared_rtp, NULL, 0);
           continue;
         }
         for (int k = phase; k < ncalls; k += phases)

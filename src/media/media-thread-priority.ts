@@ -18,8 +18,7 @@
 import { setPriority } from 'node:os';
 import koffi from 'koffi';
 
-/** sched(7) policy numbers (Linux uapi `linux/sched.h`). */
-const SCHED_OTHER = 0;
+/** sched(7) policy number of round-robin real time (Linux uapi `linux/sched.h`). */
 const SCHED_RR = 2;
 /** errno of a refused change. */
 const EPERM = 1;
@@ -128,14 +127,4 @@ export function applyMediaThreadPriority(priority: MediaThreadPriority): MediaTh
     }
   }
   return { applied: true, priority: 'inherited' };
-}
-
-/** The calling thread's policy: 'SCHED_RR', 'SCHED_OTHER', another number, or undefined where unknown. */
-export function currentSchedulingPolicy(): string | undefined {
-  const calls = loadSchedulerCalls();
-  if (calls === undefined) {
-    return undefined;
-  }
-  const policy = calls.getscheduler();
-  return policy === SCHED_RR ? 'SCHED_RR' : policy === SCHED_OTHER ? 'SCHED_OTHER' : String(policy);
 }

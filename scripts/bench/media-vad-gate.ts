@@ -5,7 +5,7 @@
 // does not inflate it as it inflates wall time).
 // Usage: node --import tsx scripts/bench/media-vad-gate.ts   (needs espeak-ng)
 import { Endpointer } from '../../src/media/vad/endpointer.js';
-import { buildCleanTrack, mixTrack, type NoiseKind } from '../../test/unit/media/vad/vad-corpus.js';
+import { buildCleanTrack, mixTrack, noiseConditions } from '../../test/unit/media/vad/vad-corpus.js';
 import { formatScoreTable, runEndpointer, scoreRun } from '../../test/unit/media/vad/vad-evaluation.js';
 import { HAVE_ESPEAK, toFrames } from '../../test/unit/media/vad/test-audio.js';
 
@@ -15,12 +15,7 @@ if (!HAVE_ESPEAK) {
 }
 
 const track = buildCleanTrack();
-const conditions: [string, NoiseKind | undefined, number][] = [['clean', undefined, Infinity]];
-for (const kind of ['white', 'pink', 'babble'] as const) {
-  for (const snr of [20, 10, 5]) {
-    conditions.push([`${kind} ${snr}dB`, kind, snr]);
-  }
-}
+const conditions = noiseConditions();
 for (const kind of ['white', 'pink'] as const) {
   for (const snr of [40, 45]) {
     conditions.push([`${kind} ${snr}dB`, kind, snr]);

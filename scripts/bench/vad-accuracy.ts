@@ -2,7 +2,7 @@
 // test/unit/media/vad/vad-accuracy.test.ts, plus the in-band DTMF detector's cost.
 // Usage: node --import tsx scripts/bench/vad-accuracy.ts   (needs espeak-ng; sox optional)
 import { InbandDtmfDetector } from '../../src/media/dtmf/inband-dtmf-detector.js';
-import { buildCleanTrack, mixTrack, type NoiseKind } from '../../test/unit/media/vad/vad-corpus.js';
+import { buildCleanTrack, mixTrack, noiseConditions } from '../../test/unit/media/vad/vad-corpus.js';
 import { formatScoreTable, runEndpointer, scoreRun } from '../../test/unit/media/vad/vad-evaluation.js';
 import { HAVE_ESPEAK, toFrames } from '../../test/unit/media/vad/test-audio.js';
 
@@ -12,12 +12,7 @@ if (!HAVE_ESPEAK) {
 }
 
 const track = buildCleanTrack();
-const conditions: [string, NoiseKind | undefined, number][] = [['clean', undefined, Infinity]];
-for (const kind of ['white', 'pink', 'babble'] as const) {
-  for (const snr of [20, 10, 5]) {
-    conditions.push([`${kind} ${snr}dB`, kind, snr]);
-  }
-}
+const conditions = noiseConditions();
 
 const rows = [];
 let vadMs = 0;

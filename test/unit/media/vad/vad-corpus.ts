@@ -147,6 +147,17 @@ export function buildCleanTrack(
 
 export type NoiseKind = 'white' | 'pink' | 'babble';
 
+/** The benchmarks' conditions as [label, noise, SNR dB]: clean, then white, pink and babble noise at 20, 10 and 5 dB. */
+export function noiseConditions(): [string, NoiseKind | undefined, number][] {
+  const conditions: [string, NoiseKind | undefined, number][] = [['clean', undefined, Infinity]];
+  for (const kind of ['white', 'pink', 'babble'] as const) {
+    for (const snr of [20, 10, 5]) {
+      conditions.push([`${kind} ${snr}dB`, kind, snr]);
+    }
+  }
+  return conditions;
+}
+
 /** Sum of six espeak-ng talkers, each looped from its own offset: speech-shaped, non-stationary background. */
 export function babbleNoise(length: number): Float64Array {
   const out = new Float64Array(length);

@@ -228,8 +228,8 @@ class AiguilleurApp implements App {
     });
     this.http = http;
     this.addresses = { sip, wire: { address: wireTarget.host, port: wireTarget.port }, http: http.port };
-    // Measured from here: the start's own work is not load (the HTTP server's setup held the loop for 0.5 s in a test
-    // run under tsx), and a window that saw it would refuse the first calls of a fresh process for up to a second.
+    // Measured from here: the start's own work is not load, and a window that saw it would refuse the first calls of
+    // a fresh process for up to a second.
     this.overload.start();
   }
 

@@ -42,11 +42,12 @@ function ownRtpRange(media: unknown): Record<string, unknown> {
 }
 
 /**
- * The overload guard's threshold for a test server, unless the test chose one: 2 s instead of 250 ms. Test servers
- * run the TypeScript sources under tsx, whose loader thread holds an idle process' event loop for 30-200 ms every
- * second (measured: p99 of 1 s windows; the built CLI idles at the 10 ms resolution), and on a slow or busy machine
- * that crosses 250 ms and the server answers 503 to the test's calls. The guard is tested on its own
- * (test/unit/guard/overload-monitor.test.ts, test/unit/call/call-admission.test.ts).
+ * The overload guard's threshold for a test server, unless the test chose one: 2 s instead of 250 ms. A server that
+ * starts with an empty TTS cache (every test server does) synthesizes its flow's prompts after it starts: 164
+ * prompts in ≈ 10 s, each one holding the event loop for an espeak-ng spawn (22-35 ms from a 300 MB process) and a
+ * resampling (33-55 ms for 6 s of audio). The built CLI showed 1 s windows with a loop delay p99 of 25-177 ms
+ * meanwhile; on a slow or busy machine that crosses 250 ms and the server answers 503 to the test's first calls.
+ * The guard is tested on its own (test/unit/guard/overload-monitor.test.ts, test/unit/call/call-admission.test.ts).
  */
 function lenientOverload(calls: unknown): Record<string, unknown> {
   const given = typeof calls === 'object' && calls !== null ? (calls as Record<string, unknown>) : {};

@@ -89,11 +89,12 @@ export class RtpPacketizer {
     checkFrameSize(samples);
     if (!this.sendDtmfTick()) {
       const packet = this.packetFor(samples);
-      this.encode(
-        pcm,
-        samples === SAMPLES_PER_FRAME ? this.payloadViews[this.ring]! : packet.subarray(RTP_HEADER_LENGTH),
-      );
-      this.ringSilent[this.ring] = 0;
+      if (samples === SAMPLES_PER_FRAME) {
+        this.encode(pcm, this.payloadViews[this.ring]);
+        this.ringSilent[this.ring] = 0;
+      } else {
+        this.encode(pcm, packet.subarray(RTP_HEADER_LENGTH));
+      }
       this.sendAudio(packet, samples);
     }
     this.advance(samples);

@@ -29,9 +29,12 @@ import {
   type ToWorker,
 } from './media-worker-protocol.js';
 import type { PlaybackResult } from '../playback/prompt-player-types.js';
+import { StatsRotation } from './stats-rotation.js';
 
 /** How often every session's figures go to the main thread (its `stats()` is a snapshot this old at most). */
 const STATS_INTERVAL_MS = 2000;
+/** Posts per `STATS_INTERVAL_MS`, each with a share of the sessions (see stats-rotation.ts). */
+const STATS_SLICES = 20;
 
 const port = parentPort;
 if (port === null) {
@@ -299,11 +302,16 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+const statsRotation = new StatsRotation<number>(STATS_SLICES);
 const statsTimer = setInterval(() => {
-  if (sessions.size > 0) {
-    post({ type: 'stats', sessions: [...sessions].map(([id, entry]) => [id, entry.session.stats()]) });
+  const slice = statsRotation.nextSlice(
+    () => sessions.keys(),
+    (id) => sessions.has(id),
+  );
+  if (slice.length > 0) {
+    post({ type: 'stats', sessions: slice.map((id) => [id, sessions.get(id)!.session.stats()]) });
   }
-}, STATS_INTERVAL_MS);
+}, STATS_INTERVAL_MS / STATS_SLICES);
 statsTimer.unref();
 
 post({ type: 'ready' });

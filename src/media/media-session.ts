@@ -28,6 +28,9 @@ import type {
 
 export type MediaSessionState = 'open' | 'closed';
 
+/** Outbound frames remembered for the recording, in ticks: the process phase is never that far behind unless stalled. */
+const OUTBOUND_HISTORY = 8;
+
 export class MediaSession extends EventEmitter<MediaSessionEvents> implements CallMediaSession {
   readonly callId: string;
   private state: MediaSessionState = 'open';
@@ -39,10 +42,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
   private recorder: StereoWavRecorder | undefined;
   private registration: TickRegistration | undefined;
   private processRegistration: TickRegistration | undefined;
-  /** What the send phase of the current tick sent (undefined: silence), for the recording. */
-  private outbound: Int16Array | undefined;
-  /** Ticks the scheduler skipped before the current one: their caller audio is still read in the process phase. */
-  private skippedTicks = 0;
+  /**
+   * What the last send phases sent (silence where nothing), by tick count modulo `OUTBOUND_HISTORY`: the recording
+   * pairs each caller frame with what the caller heard at that moment, even when its process phase runs late.
+   */
+  private readonly outboundHistory: Int16Array[];
+  /** Send phases so far, skipped ticks included. */
+  private ticksSent = 0;
+  /** Caller frames read so far: the process phase reads up to `ticksSent`, whatever it missed included. */
+  private ticksProcessed = 0;
   private readonly inbound = new Int16Array(SAMPLES_PER_FRAME);
   private readonly silence = new Int16Array(SAMPLES_PER_FRAME);
   /** Media time of the next inbound frame, ms (advances 20 ms per frame, skipped ticks included). */
@@ -59,6 +67,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
   ) {
     super();
     this.callId = params.callId;
+    this.outboundHistory = Array.from({ length: OUTBOUND_HISTORY }, () => this.silence);
     this.player = new PromptPlayer({
       prompts: engine.prompts,
       language: params.language,
@@ -206,26 +215,32 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
     // paced), and the caller audio that arrived meanwhile is still read, so VAD, DTMF and recognizers miss nothing.
     for (let skipped = 1; skipped < tick.elapsedTicks; skipped++) {
       this.rtp.skipFrame(SAMPLES_PER_FRAME);
+      this.outboundHistory[this.ticksSent++ % OUTBOUND_HISTORY] = this.silence;
     }
-    this.skippedTicks += tick.elapsedTicks - 1;
     const outbound = this.player.nextFrame();
     if (outbound === undefined) {
       this.rtp.sendSilence();
     } else {
       this.rtp.sendFrame(outbound);
     }
-    this.outbound = outbound;
+    this.outboundHistory[this.ticksSent++ % OUTBOUND_HISTORY] = outbound ?? this.silence;
   }
 
-  /** The process phase: take the next caller frame (and those of skipped ticks), run VAD, DTMF, fork, recording. */
+  /**
+   * The process phase: every caller frame not read yet (one per send phase, skipped ticks included, and more when
+   * the scheduler ran this phase late: see media-scheduler.ts), each through VAD, DTMF, fork and recording.
+   */
   private onProcessTick(): void {
     if (this.state === 'closed') {
       return;
     }
-    for (; this.skippedTicks > 0; this.skippedTicks--) {
+    // Further behind than the history (a stall of the whole process): those frames are recorded against silence.
+    for (; this.ticksSent - this.ticksProcessed > OUTBOUND_HISTORY; this.ticksProcessed++) {
       this.processInbound(this.silence);
     }
-    this.processInbound(this.outbound ?? this.silence);
+    for (; this.ticksProcessed < this.ticksSent; this.ticksProcessed++) {
+      this.processInbound(this.outboundHistory[this.ticksProcessed % OUTBOUND_HISTORY]!);
+    }
   }
 
   /** One caller frame: VAD and barge-in, the listening turn, in-band DTMF, the fork and the recording. */

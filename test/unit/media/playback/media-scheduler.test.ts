@@ -177,6 +177,47 @@ describe('MediaScheduler', () => {
     assert.equal(scheduler.stats().running, false);
   });
 
+  it('runs the next send phase on time when a process phase overruns, then finishes the process work it owes', () => {
+    const time = new FakeSchedulerTime(true);
+    const scheduler = new MediaScheduler({ timeSource: time, spinMs: 1 });
+    const sendTimes: number[] = [];
+    // Visits per process handler, each with the number of send phases that had run by then.
+    const visits = new Map<string, number[]>();
+    let sends = 0;
+    scheduler.register(() => {
+      sends += 1;
+      sendTimes.push(time.now());
+    }, 'out');
+    for (const name of ['a', 'b', 'c', 'd']) {
+      visits.set(name, []);
+      scheduler.register(
+        () => {
+          visits.get(name)!.push(sends);
+          // Tick 1's process phase costs 10 ms per handler (40 ms in all, two periods); later ones 1 ms.
+          time.block(sends === 1 ? 10 : 1);
+        },
+        `${name}:in`,
+        'process',
+      );
+    }
+    time.advance(200);
+    // The send phases keep the ideal timeline (within one event loop turn, 0.05 ms here): tick 2 was not held
+    // back by tick 1's process phase, which would have let it go at 60 ms.
+    assert.deepEqual(
+      sendTimes.slice(0, 4).map((t) => Math.round(t * 10) / 10),
+      [20, 40.1, 60, 80],
+    );
+    // a and b ran in tick 1's phase until the 40 ms deadline cut it; c and d ran after tick 2's send (and so
+    // read both ticks' frames), then the walk went on round to a and b for tick 2; then one visit per tick each.
+    assert.deepEqual(visits.get('a')!.slice(0, 4), [1, 2, 3, 4]);
+    assert.deepEqual(visits.get('b')!.slice(0, 4), [1, 2, 3, 4]);
+    assert.deepEqual(visits.get('c')!.slice(0, 4), [2, 3, 4, 5]);
+    assert.deepEqual(visits.get('d')!.slice(0, 4), [2, 3, 4, 5]);
+    assert.ok(scheduler.stats().preemptedProcessPhases >= 1);
+    assert.equal(scheduler.stats().skippedTicks, 0);
+    scheduler.close();
+  });
+
   it('runs only while handlers are registered, and restarts on a fresh timeline', () => {
     const time = new FakeSchedulerTime();
     const scheduler = new MediaScheduler({ timeSource: time, spinMs: 0 });

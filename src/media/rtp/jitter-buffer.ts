@@ -15,7 +15,6 @@
  * a new SSRC starts a new stream at once (the session decides which SSRC to follow), and a jump beyond
  * MAX_DROPOUT ahead or MAX_MISORDER behind is believed only when the next packet follows it in sequence.
  */
-import type { RtpPacket } from './rtp-packet.js';
 import { MAX_DROPOUT, MAX_MISORDER, sequenceDelta } from './rtp-sequence.js';
 
 export interface JitterBufferOptions {
@@ -25,6 +24,24 @@ export interface JitterBufferOptions {
   maxDepth?: number;
 }
 
+/**
+ * A packet as the jitter buffer takes it: its header fields, and where its payload lies in the datagram it comes
+ * with (an `RtpPacketHeader` from `readRtpHeader` is one).
+ */
+export interface JitterBufferPacket {
+  readonly ssrc: number;
+  readonly sequenceNumber: number;
+  readonly payloadType: number;
+  readonly timestamp: number;
+  readonly marker: boolean;
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+}
+
+/**
+ * A packet to play. Its payload is the buffer's own copy, and the object is the buffer's too: both stay valid
+ * until the buffer has taken `CAPACITY` (64) more sequence numbers, which is more than enough to decode it.
+ */
 export interface JitterBufferFrame {
   readonly lost: false;
   readonly payload: Buffer;
@@ -69,11 +86,18 @@ export interface JitterBufferStats {
   probationDrops: number;
 }
 
+type MutableFrame = { -readonly [K in keyof JitterBufferFrame]: JitterBufferFrame[K] };
+
 const MISSING: JitterBufferGap = Object.freeze({ lost: true, reason: 'missing' });
 const IDLE: JitterBufferGap = Object.freeze({ lost: true, reason: 'idle' });
 /** Ring size: 1.28 s of 20 ms packets, a power of two for masking. */
 const CAPACITY = 64;
 const MASK = CAPACITY - 1;
+/**
+ * Payload bytes kept in place per slot: G.711 up to 32 ms. A longer payload (40 or 60 ms packets) gets a buffer of
+ * its own.
+ */
+const SLOT_BYTES = 256;
 /** Extended sequence numbers start one cycle up so that packets reordered before the first stay positive. */
 const FIRST_CYCLE = 0x10000;
 
@@ -82,10 +106,20 @@ export class JitterBuffer {
   readonly maxDepth: number;
   /** Extended sequence number held by each slot; kept after playout so that duplicates are recognised. */
   private readonly slotSeq = new Float64Array(CAPACITY).fill(Number.NaN);
-  private readonly slotFrame: (JitterBufferFrame | undefined)[] = new Array<JitterBufferFrame | undefined>(
-    CAPACITY,
-  ).fill(undefined);
+  /** Whether each slot holds a packet not yet played. */
+  private readonly slotFilled = new Uint8Array(CAPACITY);
   private readonly slotPlayable = new Uint8Array(CAPACITY);
+  /** Payload bytes: the packets are copied in, so that the datagrams they came in can be reused at once. */
+  private readonly slab = Buffer.alloc(CAPACITY * SLOT_BYTES);
+  /** Each slot's frame object, filled again for each packet it holds (see `JitterBufferFrame`). */
+  private readonly slotFrame: MutableFrame[] = Array.from({ length: CAPACITY }, (_, slot) => ({
+    lost: false,
+    payload: this.slab.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES),
+    payloadType: 0,
+    sequenceNumber: 0,
+    timestamp: 0,
+    marker: false,
+  }));
   private ssrc: number | undefined;
   /** Highest extended sequence number received. */
   private highest = 0;
@@ -122,15 +156,15 @@ export class JitterBuffer {
   }
 
   /**
-   * Stores a packet. `playable` false marks a packet that takes a sequence number but carries no audio (RFC 4733
+   * Stores a packet (its payload is copied from `bytes`, which the caller may reuse at once). `playable` false marks a packet that takes a sequence number but carries no audio (RFC 4733
    * telephone-event, comfort noise): it is stepped over without using a tick, so it neither plays nor counts as
    * a loss.
    */
-  push(packet: RtpPacket, playable = true): JitterBufferPushResult {
+  push(packet: JitterBufferPacket, bytes: Uint8Array, playable = true): JitterBufferPushResult {
     if (packet.ssrc !== this.ssrc) {
       const known = this.ssrc !== undefined;
       this.restart(packet);
-      this.store(this.highest, packet, playable);
+      this.store(this.highest, packet, bytes, playable);
       return known ? 'restarted' : 'accepted';
     }
     const delta = sequenceDelta(packet.sequenceNumber, this.highest);
@@ -138,7 +172,7 @@ export class JitterBuffer {
       // A.1: believe a big jump only when the next packet follows it.
       if (packet.sequenceNumber === this.restartCandidate) {
         this.restart(packet);
-        this.store(this.highest, packet, playable);
+        this.store(this.highest, packet, bytes, playable);
         return 'restarted';
       }
       this.restartCandidate = (packet.sequenceNumber + 1) & 0xffff;
@@ -162,7 +196,7 @@ export class JitterBuffer {
       // A forward jump larger than the ring: what is pending can no longer be played in order.
       this.skipTo(seq - CAPACITY);
     }
-    this.store(seq, packet, playable);
+    this.store(seq, packet, bytes, playable);
     return 'accepted';
   }
 
@@ -197,9 +231,8 @@ export class JitterBuffer {
     for (;;) {
       const next = this.played + 1;
       const slot = next & MASK;
-      const frame = this.slotFrame[slot];
-      if (frame !== undefined && this.slotSeq[slot] === next) {
-        this.slotFrame[slot] = undefined;
+      if (this.slotFilled[slot] === 1 && this.slotSeq[slot] === next) {
+        this.slotFilled[slot] = 0;
         this.pending--;
         this.played = next;
         if (this.slotPlayable[slot] === 0) {
@@ -208,7 +241,7 @@ export class JitterBuffer {
           }
           continue;
         }
-        return frame;
+        return this.slotFrame[slot]!;
       }
       if (this.pending > 0) {
         this.played = next;
@@ -232,7 +265,7 @@ export class JitterBuffer {
     return { buffered: this.pending, playing: this.playing, ...this.counters };
   }
 
-  private restart(packet: RtpPacket): void {
+  private restart(packet: JitterBufferPacket): void {
     if (this.ssrc !== undefined) {
       this.counters.restarts++;
     }
@@ -246,17 +279,25 @@ export class JitterBuffer {
     this.restartCandidate = -1;
   }
 
-  private store(seq: number, packet: RtpPacket, playable: boolean): void {
+  private store(seq: number, packet: JitterBufferPacket, bytes: Uint8Array, playable: boolean): void {
     const slot = seq & MASK;
     this.slotSeq[slot] = seq;
-    this.slotFrame[slot] = {
-      lost: false,
-      payload: packet.payload,
-      payloadType: packet.payloadType,
-      sequenceNumber: packet.sequenceNumber,
-      timestamp: packet.timestamp,
-      marker: packet.marker,
-    };
+    const frame = this.slotFrame[slot]!;
+    const length = packet.payloadLength;
+    const start = packet.payloadOffset;
+    if (length <= SLOT_BYTES) {
+      if (frame.payload.length !== length || frame.payload.buffer !== this.slab.buffer) {
+        frame.payload = this.slab.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + length);
+      }
+      frame.payload.set(bytes.subarray(start, start + length));
+    } else {
+      frame.payload = Buffer.from(bytes.subarray(start, start + length));
+    }
+    frame.payloadType = packet.payloadType;
+    frame.sequenceNumber = packet.sequenceNumber;
+    frame.timestamp = packet.timestamp;
+    frame.marker = packet.marker;
+    this.slotFilled[slot] = 1;
     this.slotPlayable[slot] = playable ? 1 : 0;
     this.pending++;
     if (seq > this.highest) {
@@ -268,8 +309,8 @@ export class JitterBuffer {
   private skipTo(seq: number): void {
     for (let s = this.played + 1; s <= seq && this.pending > 0; s++) {
       const slot = s & MASK;
-      if (this.slotFrame[slot] !== undefined && this.slotSeq[slot] === s) {
-        this.slotFrame[slot] = undefined;
+      if (this.slotFilled[slot] === 1 && this.slotSeq[slot] === s) {
+        this.slotFilled[slot] = 0;
         this.pending--;
         this.counters.overflowDrops++;
       }
@@ -280,7 +321,7 @@ export class JitterBuffer {
   private lowestPending(): number {
     for (let s = this.played + 1; s <= this.highest; s++) {
       const slot = s & MASK;
-      if (this.slotFrame[slot] !== undefined && this.slotSeq[slot] === s) {
+      if (this.slotFilled[slot] === 1 && this.slotSeq[slot] === s) {
         return s;
       }
     }
@@ -289,7 +330,7 @@ export class JitterBuffer {
 
   private clearSlots(): void {
     this.slotSeq.fill(Number.NaN);
-    this.slotFrame.fill(undefined);
+    this.slotFilled.fill(0);
     this.pending = 0;
   }
 }

@@ -59,10 +59,10 @@ const NO_CSRCS: readonly number[] = Object.freeze([]);
 /**
  * RFC 5761 §4: on a port shared by RTP and RTCP, the second octet tells them apart. RTCP packet types 192-223
  * (in practice SR 200 … APP 204, plus 205/206 feedback) land where an RTP marker bit plus payload type 64-95
- * would be, and RFC 3551 keeps 64-95 free for that reason.
+ * would be, and RFC 3551 keeps 64-95 free for that reason. `length`: the datagram's octets at the start of `buf`.
  */
-export function isRtcpPacket(buf: Buffer): boolean {
-  if (buf.length < 2 || buf[0]! >> 6 !== RTP_VERSION) {
+export function isRtcpPacket(buf: Uint8Array, length = buf.length): boolean {
+  if (length < 2 || buf[0]! >> 6 !== RTP_VERSION) {
     return false;
   }
   const second = buf[1]!;
@@ -70,74 +70,132 @@ export function isRtcpPacket(buf: Buffer): boolean {
 }
 
 /**
- * Reads one RTP packet, or returns undefined when it is not a valid one (RFC 3550 §5.1 and the checks of
- * Appendix A.1: version 2, CSRC list, extension and padding must fit in the datagram). The payload type is
- * not checked here: which ones are acceptable depends on the negotiation.
+ * What the receive path needs of a packet, read in place: header fields, and where the payload (padding removed)
+ * lies in the datagram. One object per session is filled again for every packet (`readRtpHeader`), so receiving
+ * allocates nothing.
  */
-export function parseRtp(buf: Buffer): RtpPacket | undefined {
-  if (buf.length < RTP_HEADER_LENGTH) {
-    return undefined;
+export interface RtpPacketHeader {
+  marker: boolean;
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  csrcCount: number;
+  /** Offset of the header extension's profile word, or -1 without extension (RFC 3550 §5.3.1). */
+  extensionOffset: number;
+  payloadOffset: number;
+  payloadLength: number;
+  /** Padding octets after the payload (RFC 3550 §5.1 P bit), 0 without padding. */
+  paddingLength: number;
+}
+
+/** A blank header for `readRtpHeader` to fill. */
+export function emptyRtpHeader(): RtpPacketHeader {
+  return {
+    marker: false,
+    payloadType: 0,
+    sequenceNumber: 0,
+    timestamp: 0,
+    ssrc: 0,
+    csrcCount: 0,
+    extensionOffset: -1,
+    payloadOffset: 0,
+    payloadLength: 0,
+    paddingLength: 0,
+  };
+}
+
+/**
+ * Reads the header of the RTP packet in the first `length` octets of `buf` into `into`; false when they are not a
+ * valid packet (RFC 3550 §5.1 and the checks of Appendix A.1: version 2, CSRC list, extension and padding must fit
+ * in the datagram), `into` then being partly written. The payload type is not checked here: which ones are
+ * acceptable depends on the negotiation.
+ */
+export function readRtpHeader(buf: Uint8Array, length: number, into: RtpPacketHeader): boolean {
+  if (length < RTP_HEADER_LENGTH || length > buf.length) {
+    return false;
   }
   const first = buf[0]!;
   if (first >> 6 !== RTP_VERSION) {
-    return undefined;
+    return false;
   }
-  const padding = (first & 0x20) !== 0;
-  const extension = (first & 0x10) !== 0;
   const csrcCount = first & 0x0f;
   let offset = RTP_HEADER_LENGTH + csrcCount * 4;
-  if (offset > buf.length) {
+  if (offset > length) {
+    return false;
+  }
+  let extensionOffset = -1;
+  if ((first & 0x10) !== 0) {
+    // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words, then the words.
+    if (offset + 4 > length) {
+      return false;
+    }
+    const end = offset + 4 + ((buf[offset + 2]! << 8) | buf[offset + 3]!) * 4;
+    if (end > length) {
+      return false;
+    }
+    extensionOffset = offset;
+    offset = end;
+  }
+  let paddingLength = 0;
+  if ((first & 0x20) !== 0) {
+    // RFC 3550 §5.1: the last octet counts the padding octets, itself included, so it is at least 1 and the
+    // padding cannot reach into the header (A.1).
+    paddingLength = buf[length - 1]!;
+    if (paddingLength === 0 || paddingLength > length - offset) {
+      return false;
+    }
+  }
+  const second = buf[1]!;
+  into.marker = (second & 0x80) !== 0;
+  into.payloadType = second & 0x7f;
+  into.sequenceNumber = (buf[2]! << 8) | buf[3]!;
+  // >>> 0: the top bit set must give a large positive number, not a negative one.
+  into.timestamp = ((buf[4]! << 24) | (buf[5]! << 16) | (buf[6]! << 8) | buf[7]!) >>> 0;
+  into.ssrc = ((buf[8]! << 24) | (buf[9]! << 16) | (buf[10]! << 8) | buf[11]!) >>> 0;
+  into.csrcCount = csrcCount;
+  into.extensionOffset = extensionOffset;
+  into.payloadOffset = offset;
+  into.payloadLength = length - offset - paddingLength;
+  into.paddingLength = paddingLength;
+  return true;
+}
+
+/**
+ * Reads one RTP packet, or returns undefined when it is not a valid one (see `readRtpHeader`), as an object whose
+ * payload, CSRC list and extension are views into the datagram (no copy). For tools and tests; sessions use
+ * `readRtpHeader`.
+ */
+export function parseRtp(buf: Buffer): RtpPacket | undefined {
+  const header = emptyRtpHeader();
+  if (!readRtpHeader(buf, buf.length, header)) {
     return undefined;
   }
   let csrcs = NO_CSRCS;
-  if (csrcCount > 0) {
+  if (header.csrcCount > 0) {
     const list: number[] = [];
-    for (let i = 0; i < csrcCount; i++) {
+    for (let i = 0; i < header.csrcCount; i++) {
       list.push(buf.readUInt32BE(RTP_HEADER_LENGTH + i * 4));
     }
     csrcs = list;
   }
-  let headerExtension: RtpHeaderExtension | undefined;
-  if (extension) {
-    // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words, then the words.
-    if (offset + 4 > buf.length) {
-      return undefined;
-    }
-    const profile = buf.readUInt16BE(offset);
-    const words = buf.readUInt16BE(offset + 2);
-    const end = offset + 4 + words * 4;
-    if (end > buf.length) {
-      return undefined;
-    }
-    headerExtension = { profile, data: buf.subarray(offset + 4, end) };
-    offset = end;
-  }
-  let end = buf.length;
-  let paddingLength = 0;
-  if (padding) {
-    // RFC 3550 §5.1: the last octet counts the padding octets, itself included, so it is at least 1 and the
-    // padding cannot reach into the header (A.1).
-    paddingLength = buf[buf.length - 1]!;
-    if (paddingLength === 0 || paddingLength > buf.length - offset) {
-      return undefined;
-    }
-    end -= paddingLength;
-  }
-  const second = buf[1]!;
+  const at = header.extensionOffset;
+  const headerExtension =
+    at < 0 ? undefined : { profile: buf.readUInt16BE(at), data: buf.subarray(at + 4, header.payloadOffset) };
   return {
     version: RTP_VERSION,
-    padding,
-    extension,
-    csrcCount,
-    marker: (second & 0x80) !== 0,
-    payloadType: second & 0x7f,
-    sequenceNumber: buf.readUInt16BE(2),
-    timestamp: buf.readUInt32BE(4),
-    ssrc: buf.readUInt32BE(8),
+    padding: header.paddingLength > 0,
+    extension: at >= 0,
+    csrcCount: header.csrcCount,
+    marker: header.marker,
+    payloadType: header.payloadType,
+    sequenceNumber: header.sequenceNumber,
+    timestamp: header.timestamp,
+    ssrc: header.ssrc,
     csrcs,
     headerExtension,
-    payload: buf.subarray(offset, end),
-    paddingLength,
+    payload: buf.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength),
+    paddingLength: header.paddingLength,
   };
 }
 

@@ -11,11 +11,11 @@ import { SAMPLES_PER_FRAME } from '../media-types.js';
 import {
   JitterBuffer,
   type JitterBufferOptions,
+  type JitterBufferPacket,
   type JitterBufferPop,
   type JitterBufferPushResult,
   type JitterBufferStats,
 } from './jitter-buffer.js';
-import type { RtpPacket } from './rtp-packet.js';
 
 /** Decoded samples that may wait between packets and frames: more than 4 packets of 60 ms. */
 const FIFO_SAMPLES = 2048;
@@ -35,8 +35,8 @@ export class RtpPlayout {
   }
 
   /** See `JitterBuffer.push`: `playable` false for packets that take a sequence number but carry no audio. */
-  push(packet: RtpPacket, playable: boolean): JitterBufferPushResult {
-    return this.jitter.push(packet, playable);
+  push(packet: JitterBufferPacket, bytes: Uint8Array, playable: boolean): JitterBufferPushResult {
+    return this.jitter.push(packet, bytes, playable);
   }
 
   /** Fills the first 160 samples of `frame` with the next 20 ms of audio, silence where there is none. */

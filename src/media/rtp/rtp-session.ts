@@ -30,7 +30,7 @@ import { Rfc4733Receiver } from '../dtmf/rfc4733-receiver.js';
 import type { DtmfSendOptions } from '../dtmf/rfc4733-sender.js';
 import { FRAME_MS, SAMPLES_PER_FRAME, STATIC_PAYLOAD_TYPES } from '../media-types.js';
 import { RtcpReporter } from './rtcp-reporter.js';
-import { isRtcpPacket, parseRtp } from './rtp-packet.js';
+import { emptyRtpHeader, isRtcpPacket, readRtpHeader } from './rtp-packet.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
 import { RtpPlayout } from './rtp-playout.js';
 import { RtpStats } from './rtp-stats.js';
@@ -54,7 +54,7 @@ import { EAGAIN, ECONNREFUSED, isEmptyRead, socketSyscalls, type SocketSyscalls 
 
 /** Most datagrams read per socket per tick: bounds a tick's work if a peer floods (the rest waits a tick). */
 const MAX_READS_PER_TICK = 32;
-/** Reads land here, then only the datagram's bytes are copied out (the jitter buffer keeps payload views). */
+/** Reads land here; the jitter buffer copies the payloads out, so it is free again after each packet. */
 const readBuffer = Buffer.allocUnsafe(65536);
 
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
@@ -99,6 +99,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private candidateSsrc: number | undefined;
   private candidateNextSeq = -1;
   private socketErrors = 0;
+  /** The packet being received, read in place (see `readRtpHeader`). */
+  private readonly header = emptyRtpHeader();
   /** The fast path, when `pollSockets` asked for it and the platform has it. */
   private readonly syscalls: SocketSyscalls | undefined;
   /** Descriptor read and written directly while polling; -1 while dgram events serve. */
@@ -381,9 +383,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         this.countSocketErrno(errno);
         continue;
       }
-      const datagram = Buffer.allocUnsafe(length);
-      readBuffer.copy(datagram, 0, 0, length);
-      this.receiveRtp(datagram, this.destination.address, this.destination.port);
+      if (isRtcpPacket(readBuffer, length)) {
+        // rtcp-mux (RFC 5761): RTCP on the RTP port, parsed into objects anyway.
+        this.receiveRtcpOnRtpPort(Buffer.from(readBuffer.subarray(0, length)), this.destination.address);
+      } else {
+        // The kernel only delivers the connected peer's datagrams: no source check (see `receiveRtp`).
+        this.receivePacket(readBuffer, length);
+      }
     }
   }
 
@@ -402,52 +408,74 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.receiveRtp(datagram, from.address, from.port);
   };
 
-  /** One datagram on the RTP port (RTCP too, with rtcp-mux), from `address:port`. */
+  /** One datagram on the RTP port (RTCP too, with rtcp-mux), from `address:port`, through dgram. */
   private receiveRtp(datagram: Buffer, address: string, port: number): void {
-    if (isRtcpPacket(datagram)) {
-      if (this.fromPeerHost(address)) {
-        this.reporter.receive(datagram);
-      } else {
-        this.statsValue.countDiscarded();
-      }
+    if (isRtcpPacket(datagram, datagram.length)) {
+      this.receiveRtcpOnRtpPort(datagram, address);
       return;
     }
-    const packet = parseRtp(datagram);
-    const stats = this.statsValue;
-    if (packet === undefined) {
-      stats.countDiscarded();
-      return;
-    }
-    const isAudio = packet.payloadType === this.payloadType;
-    const isEvent = packet.payloadType === this.eventPayloadType;
-    if (!isAudio && !isEvent) {
-      stats.countDiscarded();
+    const header = this.header;
+    if (!readRtpHeader(datagram, datagram.length, header) || !this.acceptsPayloadType(header.payloadType)) {
+      this.statsValue.countDiscarded();
       return;
     }
     if (!this.latched && this.symmetric) {
       this.latch(address, port);
     } else if (port !== this.destination.port || address !== this.destination.address) {
       // Only the latched (or, without latching, the SDP) source may talk to us.
+      this.statsValue.countDiscarded();
+      return;
+    }
+    this.receivePacket(datagram, datagram.length);
+  }
+
+  private receiveRtcpOnRtpPort(datagram: Buffer, address: string): void {
+    if (this.fromPeerHost(address)) {
+      this.reporter.receive(datagram);
+    } else {
+      this.statsValue.countDiscarded();
+    }
+  }
+
+  private acceptsPayloadType(payloadType: number): boolean {
+    return payloadType === this.payloadType || payloadType === this.eventPayloadType;
+  }
+
+  /**
+   * An RTP packet from the peer, in the first `length` octets of `bytes` (which may be reused once this returns):
+   * source following, statistics, DTMF, jitter buffer. The header is read again here, as the polled path comes
+   * straight from `readSocket`.
+   */
+  private receivePacket(bytes: Uint8Array, length: number): void {
+    const header = this.header;
+    const stats = this.statsValue;
+    if (!readRtpHeader(bytes, length, header) || !this.acceptsPayloadType(header.payloadType)) {
       stats.countDiscarded();
       return;
     }
-    if (!this.followsSource(packet.ssrc, packet.sequenceNumber)) {
+    if (!this.followsSource(header.ssrc, header.sequenceNumber)) {
       stats.countDiscarded();
       return;
     }
+    const isAudio = header.payloadType === this.payloadType;
     const nowMs = this.clock.now();
     stats.recordReceived(
-      packet.ssrc,
-      packet.sequenceNumber,
-      packet.timestamp,
-      packet.payload.length,
+      header.ssrc,
+      header.sequenceNumber,
+      header.timestamp,
+      header.payloadLength,
       nowMs,
       isAudio,
     );
-    if (isEvent) {
-      this.dtmfIn?.receive(packet.payload, packet.timestamp, nowMs);
+    if (!isAudio) {
+      const start = header.payloadOffset;
+      this.dtmfIn?.receive(
+        Buffer.from(bytes.buffer, bytes.byteOffset + start, header.payloadLength),
+        header.timestamp,
+        nowMs,
+      );
     }
-    const result = this.playout.push(packet, isAudio);
+    const result = this.playout.push(header, bytes, isAudio);
     if (result === 'late') {
       stats.countLate();
     } else if (result === 'duplicate') {

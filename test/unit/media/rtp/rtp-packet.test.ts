@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   RTP_HEADER_LENGTH,
+  emptyRtpHeader,
   isRtcpPacket,
   parseRtp,
+  readRtpHeader,
   serializeRtp,
   writeRtpHeader,
 } from '../../../../src/media/rtp/rtp-packet.js';
@@ -106,6 +108,37 @@ describe('RTP packet (RFC 3550 §5.1)', () => {
     hugePadding[0] = 0xa0;
     hugePadding[hugePadding.length - 1] = 5;
     assert.equal(parseRtp(hugePadding), undefined, 'padding longer than the payload');
+  });
+
+  it('reads a header in place from the first `length` octets of a larger read buffer', () => {
+    const datagram = serializeRtp({
+      marker: true,
+      payloadType: 0,
+      sequenceNumber: 0xfffe,
+      timestamp: 0xfffffff0,
+      ssrc: 0x80000001,
+      payload: Buffer.from([1, 2, 3, 4, 5]),
+      paddingLength: 3,
+    });
+    const readBuffer = Buffer.alloc(1500);
+    datagram.copy(readBuffer);
+    const header = emptyRtpHeader();
+    assert.equal(readRtpHeader(readBuffer, datagram.length, header), true);
+    assert.deepEqual(header, {
+      marker: true,
+      payloadType: 0,
+      sequenceNumber: 0xfffe,
+      timestamp: 0xfffffff0,
+      ssrc: 0x80000001,
+      csrcCount: 0,
+      extensionOffset: -1,
+      payloadOffset: 12,
+      payloadLength: 5,
+      paddingLength: 3,
+    });
+    // The padding count is the datagram's last octet, not the read buffer's (0 here: invalid).
+    assert.equal(readRtpHeader(readBuffer, readBuffer.length, header), false);
+    assert.equal(readRtpHeader(readBuffer, readBuffer.length + 1, header), false, 'length beyond the buffer');
   });
 
   it('tells RTCP from RTP on a muxed port by the second octet (RFC 5761 §4)', () => {

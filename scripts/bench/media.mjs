@@ -7,6 +7,7 @@
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
 //                                [--generator c|js] [--workers N] [--nice N] [--rt N] [--taskset CPUS] [--flow ID]
 //                                [--poll | --dgram] [--gen-sockets shared|percall|epoll] [--perf-only] [--keep-perf]
+//                                [--gen-rt N]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
@@ -20,9 +21,10 @@
 // --workers N runs the server with `media.workers: N` (media sessions in N worker threads); --nice N gives its
 // media threads that nice value (`media.threadNice`; negative needs root or CAP_SYS_NICE); --taskset runs the
 // server under `taskset -c CPUS`; --rt N gives its media threads SCHED_RR priority N (`media.realtimePriority`) and
-// runs the C generator at N − 1. --gen-sockets picks the C generator's sockets: `shared` (default: one RTP
-// socket for every call, batched system calls), `percall`, or `epoll` (per call and waited on with epoll, as before
-// 2026-11-28: the server then pays for the generator's wake-ups); see rtp-load.c. --perf-only profiles with perf alone.
+// runs the C generator at N − 1 (--gen-rt N sets its own, 0 leaves it at normal priority). --gen-sockets picks
+// the C generator's sockets: `shared` (default: one RTP socket for every call, batched system calls), `percall`,
+// or `epoll` (per call and waited on with epoll, as before 2026-11-28: the server then pays for the generator's
+// wake-ups); see rtp-load.c. --perf-only profiles with perf alone.
 //
 // Per step, over a window of --seconds with all N calls up:
 //   server CPU (utime+stime from /proc over the window; 100% = one core) and RSS;
@@ -79,10 +81,23 @@ const { values } = parseArgs({
     // set, as before 2026-11-28); see rtp-load.c
     'gen-sockets': { type: 'string', default: 'shared' },
     'keep-perf': { type: 'boolean', default: false },
+    // the C generator's SCHED_RR priority; default with --rt: rt − 1; 0: normal scheduling. Real-time threads
+    // together may use only sched_rt_runtime_us of each second (95%): past it the kernel stops them all
+    // ("RT throttling"), which with a real-time generator beside real-time workers happens near capacity.
+    'gen-rt': { type: 'string' },
     flow: { type: 'string', default: 'keypad-echo' },
   },
 });
 const steps = values.calls.split(',').map(Number);
+/** The generator's SCHED_RR priority, or undefined for normal scheduling (see --gen-rt). */
+const genRt =
+  values['gen-rt'] !== undefined
+    ? Number(values['gen-rt']) > 0
+      ? Number(values['gen-rt'])
+      : undefined
+    : values.rt === undefined
+      ? undefined
+      : Math.max(1, Number(values.rt) - 1);
 const windowS = Number(values.seconds);
 const cps = Number(values.cps);
 /** What a step must stay under to pass (see the header). */
@@ -311,7 +326,7 @@ async function runStep(server, audio, n, seconds, { perfData } = {}) {
     dtmfEverySeconds: Number(values['dtmf-every']),
     native: nativeGenerator,
     socketMode: values['gen-sockets'],
-    ...(values.rt === undefined ? {} : { realtimePriority: Math.max(1, Number(values.rt) - 1) }),
+    ...(genRt === undefined ? {} : { realtimePriority: genRt }),
     audioFile: join(work, 'caller.ul'),
   });
   const errorsBefore = server.errors.length;
@@ -487,7 +502,7 @@ function printTable(rows) {
       `key press every ${values['dtmf-every']} s per call; 2 cores shared by server and generator (${generatorKind}); ` +
       `server: ${Number(values.workers) > 0 ? `${values.workers} media worker thread(s)` : 'in-process media'}` +
       `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}` +
-      `${values.rt === undefined ? '' : `, media threads SCHED_RR ${values.rt} (generator ${Math.max(1, Number(values.rt) - 1)})`}` +
+      `${values.rt === undefined ? '' : `, media threads SCHED_RR ${values.rt}`}${genRt === undefined ? '' : ` (generator SCHED_RR ${genRt})`}` +
       `${values.dgram ? ', dgram sockets' : ', polled sockets'}, generator sockets ${values['gen-sockets']}` +
       `${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +
       `Pass: every call up, send-interval jitter p99 (|interval − 20 ms|) < ${PASS.jitterP99Ms} ms, ` +

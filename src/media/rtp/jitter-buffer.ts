@@ -289,7 +289,11 @@ export class JitterBuffer {
       if (frame.payload.length !== length || frame.payload.buffer !== this.slab.buffer) {
         frame.payload = this.slab.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + length);
       }
-      frame.payload.set(bytes.subarray(start, start + length));
+      // A loop, not set(subarray): no view object per packet.
+      const payload = frame.payload;
+      for (let i = 0; i < length; i++) {
+        payload[i] = bytes[start + i]!;
+      }
     } else {
       frame.payload = Buffer.from(bytes.subarray(start, start + length));
     }

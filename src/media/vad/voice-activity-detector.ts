@@ -127,6 +127,16 @@ export class VoiceActivityDetector {
   private quietLevelsToLend = false;
   /** Power under which a frame's time-domain level (see `timeDomainPower`) rules speech out. */
   private readonly quietPower: number;
+  /** What `process` returns, filled again for each frame: a media thread runs one detector per call, 50 frames a second. */
+  private readonly result: { -readonly [K in keyof VadFrameResult]: VadFrameResult[K] } = {
+    frameIndex: -1,
+    active: false,
+    inSpeech: false,
+    transition: undefined,
+    boundaryFrame: -1,
+    scoreDb: 0,
+    levelDbfs: 0,
+  };
 
   constructor(options: Partial<VadOptions> = {}) {
     this.options = Object.freeze({
@@ -165,6 +175,7 @@ export class VoiceActivityDetector {
     this.quietLevelsToLend = false;
   }
 
+  /** Analyses the next frame. The result is the detector's own object, valid until the next call: copy it to keep it. */
   process(frame: PcmFrame): VadFrameResult {
     this.frameIndex++;
     let quiet = false;
@@ -215,15 +226,15 @@ export class VoiceActivityDetector {
         boundaryFrame = this.lastActiveFrame;
       }
     }
-    return {
-      frameIndex: this.frameIndex,
-      active,
-      inSpeech: this.speech,
-      transition,
-      boundaryFrame,
-      scoreDb,
-      levelDbfs: levelDbfs!,
-    };
+    const result = this.result;
+    result.frameIndex = this.frameIndex;
+    result.active = active;
+    result.inSpeech = this.speech;
+    result.transition = transition;
+    result.boundaryFrame = boundaryFrame;
+    result.scoreDb = scoreDb;
+    result.levelDbfs = levelDbfs!;
+    return result;
   }
 
   private score(): number {

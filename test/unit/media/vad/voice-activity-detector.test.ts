@@ -9,7 +9,7 @@ import { mixToInt16, toFrames } from './test-audio.js';
 import { add, concat, hiss, silence, voiced } from './synthetic-voice.js';
 
 function run(signal: Float64Array, vad = new VoiceActivityDetector()): VadFrameResult[] {
-  return toFrames(mixToInt16(signal)).map((frame) => vad.process(frame));
+  return toFrames(mixToInt16(signal)).map((frame) => ({ ...vad.process(frame) }));
 }
 
 function transitions(results: VadFrameResult[]): { type: string; frame: number; boundary: number }[] {

@@ -398,6 +398,7 @@ class AiguilleurApp implements App {
       endpointer: { ...config.media.endpointing },
       jitterDepthMs: config.media.jitterDepthMs,
       pollSockets: config.media.pollSockets,
+      schedulerSpinMs: config.media.schedulerSpinMs,
       recordingDirectory: config.media.recordingDirectory,
       logger: log,
     };

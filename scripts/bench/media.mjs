@@ -7,7 +7,7 @@
 //                                [--profile] [--profile-calls N] [--profile-seconds 15]
 //                                [--generator c|js] [--workers N] [--nice N] [--rt N] [--taskset CPUS] [--flow ID]
 //                                [--poll | --dgram] [--gen-sockets shared|percall|epoll] [--perf-only] [--keep-perf]
-//                                [--gen-rt N]
+//                                [--gen-rt N] [--spin MS]
 //
 // The load generator (media-load-generator.mjs) runs in this process: N minimal SIP UACs over UDP, each with an
 // RTP stream that sends looped caller speech (espeak-ng + sox, µ-law) every 20 ms and a key press (RFC 4733)
@@ -85,6 +85,8 @@ const { values } = parseArgs({
     // together may use only sched_rt_runtime_us of each second (95%): past it the kernel stops them all
     // ("RT throttling"), which with a real-time generator beside real-time workers happens near capacity.
     'gen-rt': { type: 'string' },
+    // media.schedulerSpinMs (default 1): the scheduler's busy-poll before each tick, ms
+    spin: { type: 'string' },
     flow: { type: 'string', default: 'keypad-echo' },
   },
 });
@@ -231,6 +233,7 @@ async function startServer(extraNodeArgs = []) {
       ...(Number(values.workers) > 0 ? { workers: Number(values.workers) } : {}),
       ...(values.nice === undefined ? {} : { threadNice: Number(values.nice) }),
       ...(values.rt === undefined ? {} : { realtimePriority: Number(values.rt) }),
+      ...(values.spin === undefined ? {} : { schedulerSpinMs: Number(values.spin) }),
       ...(values.dgram ? { pollSockets: false } : values.poll ? { pollSockets: true } : {}),
     },
     http: { port: 0 },
@@ -502,6 +505,7 @@ function printTable(rows) {
       `key press every ${values['dtmf-every']} s per call; 2 cores shared by server and generator (${generatorKind}); ` +
       `server: ${Number(values.workers) > 0 ? `${values.workers} media worker thread(s)` : 'in-process media'}` +
       `${values.nice === undefined ? '' : `, media threads at nice ${values.nice}`}` +
+      `${values.spin === undefined ? '' : `, scheduler spin ${values.spin} ms`}` +
       `${values.rt === undefined ? '' : `, media threads SCHED_RR ${values.rt}`}${genRt === undefined ? '' : ` (generator SCHED_RR ${genRt})`}` +
       `${values.dgram ? ', dgram sockets' : ', polled sockets'}, generator sockets ${values['gen-sockets']}` +
       `${values.taskset === undefined ? '' : `, taskset -c ${values.taskset}`}. ` +

@@ -156,6 +156,12 @@ export interface MediaConfig {
    * packet: about a quarter less CPU per packet (docs/media-capacity.md). @default true
    */
   readonly pollSockets: boolean;
+  /**
+   * The 20 ms scheduler's busy-poll before each tick, ms, per media thread: sub-millisecond tick times for up to
+   * this much CPU per tick (5% of a core at 1 ms); 0 relies on timers alone, which wake within about a millisecond
+   * (docs/media-capacity.md). @default 1
+   */
+  readonly schedulerSpinMs: number;
   /** End-of-utterance detection. */
   readonly endpointing: EndpointingConfig;
 }

@@ -39,8 +39,7 @@ export interface MediaEngineOptions {
   /**
    * The scheduler's busy-poll before each tick (`MediaSchedulerOptions.spinMs`), ms: sub-millisecond tick times
    * for up to this much CPU per 20 ms per event loop (5% of a core at 1 ms); 0 relies on timers alone (within
-   * about a millisecond). No CPU difference could be measured between 0 and 1 on a shared machine
-   * (docs/media-capacity.md), so the default stays. @default 1
+   * about a millisecond). See docs/media-capacity.md. @default 1
    */
   schedulerSpinMs?: number;
   /** Folder for call recordings (stereo WAV); null = recording unavailable. @default null */

@@ -23,6 +23,7 @@ export interface MediaWorkerData {
   endpointer: Partial<EndpointerOptions> | undefined;
   jitterDepthMs: number | undefined;
   pollSockets: boolean | undefined;
+  schedulerSpinMs: number | undefined;
   recordingDirectory: string | null;
   /** Whether TTS items can be synthesized (by the main thread's synthesizer). */
   tts: boolean;

@@ -104,6 +104,7 @@ const engine = new MediaEngine({
   ...(data.endpointer === undefined ? {} : { endpointer: data.endpointer }),
   ...(data.jitterDepthMs === undefined ? {} : { jitterDepthMs: data.jitterDepthMs }),
   ...(data.pollSockets === undefined ? {} : { pollSockets: data.pollSockets }),
+  ...(data.schedulerSpinMs === undefined ? {} : { schedulerSpinMs: data.schedulerSpinMs }),
   logger,
 });
 

@@ -122,6 +122,7 @@ export class WorkerMediaEngine implements CallMediaEngine {
         endpointer: options.endpointer,
         jitterDepthMs: options.jitterDepthMs,
         pollSockets: options.pollSockets,
+        schedulerSpinMs: options.schedulerSpinMs,
         recordingDirectory: options.recordingDirectory,
         tts: options.synthesizer !== undefined,
         threadPriority: options.threadPriority,

@@ -80,4 +80,61 @@ describe('MediaSession on the shared scheduler', () => {
     }
     assert.ok(burst <= 1, `burst of ${burst}`);
   });
+
+  it('runs the send phase on time while the process phases of other calls overrun a tick', async () => {
+    // An engine of its own: its scheduler's statistics then cover this test only.
+    const own = new MediaEngine({
+      bindAddress: '127.0.0.1',
+      rtpPortMin: 47000,
+      rtpPortMax: 47998,
+      promptsDirectory: join(ROOT, 'prompts'),
+      recordingDirectory: null,
+    });
+    const lease = await own.reservePort();
+    const session = await own.openSession(lease, {
+      callId: 'overrun-test',
+      codec: 'PCMU',
+      payloadType: 0,
+      remote: { address: '127.0.0.1', port: peer.address().port },
+      language: 'fr',
+    });
+    await sleep(200);
+    // Ten other "calls" whose caller side costs 6 ms each in one tick: a 60 ms process phase, three periods.
+    let slowTick = -1;
+    let slowRuns = 0;
+    const slow = Array.from({ length: 10 }, (_, i) =>
+      own.scheduler.register(
+        (tick) => {
+          if (slowTick < 0) {
+            slowTick = tick.index;
+          }
+          if (slowRuns < 10 && tick.index >= slowTick) {
+            slowRuns++;
+            const until = performance.now() + 6;
+            while (performance.now() < until) {
+              // busy: this handler's share of the overrun
+            }
+          }
+        },
+        `slow-${i}`,
+        'process',
+      ),
+    );
+    await sleep(300);
+    for (const registration of slow) {
+      registration.unregister();
+    }
+    const stats = session.close('test');
+    const scheduler = own.stats().scheduler;
+    own.close();
+    assert.equal(slowRuns, 10, 'the slow handlers all ran');
+    assert.ok(
+      scheduler.preemptedProcessPhases >= 1,
+      'the process phase was cut short for the next send phase',
+    );
+    // Had each send phase waited for the 60 ms process phase, ticks would have been skipped and one fired up to
+    // 20 ms late; here a send phase waits for one 6 ms handler at most (plus timer and machine noise).
+    assert.ok(scheduler.lateness.max < 15, `tick lateness max ${scheduler.lateness.max.toFixed(1)} ms`);
+    assert.ok(stats.rtp.packetsSent >= 20, `sent ${stats.rtp.packetsSent}`);
+  });
 });

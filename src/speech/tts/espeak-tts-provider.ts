@@ -2,15 +2,12 @@
  * Offline TTS with eSpeak NG: the Debian `espeak-ng` binary (one short-lived process per text, ~60 ms for a
  * sentence), or, where the binary is absent, the npm `espeak-ng` package's WebAssembly build (the same engine
  * compiled with Emscripten; ~0.5 s per text because every call instantiates its 18 MB module). Both produce
- * 22.05 kHz WAV, which is resampled to 8 kHz here.
- *
- * Text goes to the binary on standard input, never on the command line, so no text can be taken for an option.
+ * 22.05 kHz WAV, resampled to 8 kHz (`espeak-audio.ts`).
  */
-import { execFile, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { AigError, isAigError } from '../../errors/aig-error.js';
-import { toTelephonyPcm } from '../../media/codec/resample.js';
-import { readWav } from '../../media/codec/wav.js';
+import { espeakWavToTelephony } from './espeak-audio.js';
+import { detectEspeakBinary, runEspeakBinary } from './espeak-binary.js';
 import { primaryLanguage, type SynthesizeOptions, type TtsProvider } from './tts-provider.js';
 
 export type EspeakEngine = 'binary' | 'wasm';
@@ -45,20 +42,6 @@ export const DEFAULT_ESPEAK_VOICES: Readonly<Record<string, string>> = Object.fr
 });
 
 const WASM_OUTPUT = '/tmp/aiguilleur-tts.wav';
-const MAX_STDERR = 4096;
-
-/** The installed binary's version (`espeak-ng --version`), or undefined when it cannot be run. */
-export function detectEspeakBinary(binary = 'espeak-ng'): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(binary, ['--version'], { timeout: 5000 }, (error, stdout) => {
-      if (error !== null) {
-        resolve(undefined);
-        return;
-      }
-      resolve(/(\d+\.\d+(?:\.\d+)?)/.exec(stdout)?.[1] ?? 'unknown');
-    });
-  });
-}
 
 async function importWasmPackage(): Promise<EspeakWasmFactory> {
   // A variable specifier: the package is optional and not a dependency of the project.
@@ -162,60 +145,17 @@ export class EspeakTtsProvider implements TtsProvider {
     }
     const voice = options.voice ?? this.voiceFor(options.language);
     const wav = await this.limit.run(() =>
-      this.engine === 'binary' ? this.runBinary(line, voice) : this.runWasm(line, voice),
+      this.engine === 'binary'
+        ? runEspeakBinary({
+            binary: this.binary,
+            text: line,
+            voice,
+            speed: this.speed,
+            timeoutMs: this.timeoutMs,
+          })
+        : this.runWasm(line, voice),
     );
-    try {
-      const audio = readWav(wav);
-      return trimLeadingSilence(toTelephonyPcm(audio.samples, audio.sampleRate));
-    } catch (err) {
-      throw new AigError(
-        'AIG_ERR_TTS_FAILED',
-        `espeak-ng produced unreadable audio (${(err as Error).message})`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
-
-  private runBinary(text: string, voice: string): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      // -b 1: the input is UTF-8.
-      const child = spawn(this.binary, ['--stdout', '-b', '1', '-v', voice, '-s', String(this.speed)], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const chunks: Buffer[] = [];
-      let stderr = '';
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, this.timeoutMs);
-      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(0, MAX_STDERR);
-      });
-      child.on('error', (err) => {
-        clearTimeout(timer);
-        reject(
-          new AigError('AIG_ERR_TTS_FAILED', `cannot run "${this.binary}": ${err.message}`, { cause: err }),
-        );
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        if (code === 0) {
-          resolve(Buffer.concat(chunks));
-          return;
-        }
-        const why = timedOut
-          ? `timed out after ${this.timeoutMs} ms`
-          : `exited with ${code ?? signal}: ${stderr.trim() || 'no message'}`;
-        reject(new AigError('AIG_ERR_TTS_FAILED', `espeak-ng voice "${voice}" ${why}`));
-      });
-      // The child may exit before reading (unknown voice): its closed stdin is reported by 'close' above.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(`${text}\n`, 'utf8');
-    });
+    return espeakWavToTelephony(wav);
   }
 
   private async runWasm(text: string, voice: string): Promise<Buffer> {
@@ -251,17 +191,4 @@ export class EspeakTtsProvider implements TtsProvider {
       clearTimeout(timer);
     }
   }
-}
-
-/**
- * espeak-ng starts some sentences with up to ~40 ms of digital silence: two silent RTP packets before the caller
- * hears the answer (measured by `bench:turns`). Cut it, keeping 5 ms before the first audible sample.
- */
-export function trimLeadingSilence(pcm: Int16Array, threshold = 64): Int16Array {
-  let first = 0;
-  while (first < pcm.length && Math.abs(pcm[first]!) < threshold) {
-    first++;
-  }
-  const keep = Math.max(0, first - 40); // 5 ms at 8 kHz
-  return keep === 0 ? pcm : pcm.subarray(keep);
 }

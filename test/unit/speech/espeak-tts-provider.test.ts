@@ -7,11 +7,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { isAigError } from '../../../src/errors/aig-error.js';
 import { writeWav } from '../../../src/media/codec/wav.js';
-import {
-  detectEspeakBinary,
-  EspeakTtsProvider,
-  type EspeakWasmFactory,
-} from '../../../src/speech/tts/espeak-tts-provider.js';
+import { detectEspeakBinary } from '../../../src/speech/tts/espeak-binary.js';
+import { EspeakTtsProvider, type EspeakWasmFactory } from '../../../src/speech/tts/espeak-tts-provider.js';
 
 function rms(pcm: Int16Array): number {
   let sum = 0;

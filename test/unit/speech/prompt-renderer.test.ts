@@ -21,7 +21,8 @@ import { readWav, writeWav } from '../../../src/media/codec/wav.js';
 import { PromptCache } from '../../../src/media/playback/prompt-cache.js';
 import { MANIFEST_FILE, renderPrompts, trimSilence } from '../../../src/speech/prompts/prompt-renderer.js';
 import { listPromptLanguages, loadPromptTexts } from '../../../src/speech/prompts/prompt-texts.js';
-import { detectEspeakBinary, EspeakTtsProvider } from '../../../src/speech/tts/espeak-tts-provider.js';
+import { detectEspeakBinary } from '../../../src/speech/tts/espeak-binary.js';
+import { EspeakTtsProvider } from '../../../src/speech/tts/espeak-tts-provider.js';
 import type { SynthesizeOptions, TtsProvider } from '../../../src/speech/tts/tts-provider.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');

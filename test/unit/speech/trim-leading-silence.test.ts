@@ -1,7 +1,7 @@
 // TTS output starts with the voice, not with the synthesizer's leading silence (turn latency).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { trimLeadingSilence } from '../../../src/speech/tts/espeak-tts-provider.js';
+import { trimLeadingSilence } from '../../../src/speech/tts/espeak-audio.js';
 
 describe('trimLeadingSilence', () => {
   it('cuts leading near-silence down to 5 ms before the first audible sample', () => {

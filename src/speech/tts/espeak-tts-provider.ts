@@ -3,11 +3,16 @@
  * sentence), or, where the binary is absent, the npm `espeak-ng` package's WebAssembly build (the same engine
  * compiled with Emscripten; ~0.5 s per text because every call instantiates its 18 MB module). Both produce
  * 22.05 kHz WAV, resampled to 8 kHz (`espeak-audio.ts`).
+ *
+ * The binary runs from a small helper process (`espeak-helper-process.ts`), which also resamples: spawned from the
+ * server's own thread, each synthesis blocked its event loop 60–90 ms (the fork of a 300 MB process, then the
+ * resampling), enough to delay RTP packets. The WebAssembly fallback still runs here.
  */
 import { availableParallelism } from 'node:os';
 import { AigError, isAigError } from '../../errors/aig-error.js';
 import { espeakWavToTelephony } from './espeak-audio.js';
-import { detectEspeakBinary, runEspeakBinary } from './espeak-binary.js';
+import { detectEspeakBinary } from './espeak-binary.js';
+import { EspeakHelperProcess } from './espeak-helper-process.js';
 import { primaryLanguage, type SynthesizeOptions, type TtsProvider } from './tts-provider.js';
 
 export type EspeakEngine = 'binary' | 'wasm';
@@ -28,7 +33,7 @@ export interface EspeakTtsOptions {
   speed?: number;
   /** Voice per primary language subtag. @default { fr: 'fr', en: 'en-us' } */
   voices?: Readonly<Record<string, string>>;
-  /** @default 10000 */
+  /** Per synthesis, from the start of espeak-ng (time waiting for a turn not counted). @default 10000 */
   timeoutMs?: number;
   /** Synthesis processes at once; more requests wait their turn. @default os.availableParallelism() */
   maxConcurrent?: number;
@@ -81,10 +86,12 @@ export class EspeakTtsProvider implements TtsProvider {
   private readonly timeoutMs: number;
   private readonly limit: ConcurrencyLimit;
   private readonly wasm: EspeakWasmFactory | undefined;
+  private readonly helper: EspeakHelperProcess | undefined;
 
   /**
-   * Finds a working engine. Rejects with `AIG_ERR_TTS_UNAVAILABLE` when there is none (install the Debian
-   * package `espeak-ng`, as `scripts/setup` does, or the npm package `espeak-ng`).
+   * Finds a working engine; for the binary, starts its helper process (`close()` ends it; an idle helper does not
+   * keep the process alive). Rejects with `AIG_ERR_TTS_UNAVAILABLE` when there is none (install the Debian package
+   * `espeak-ng`, as `scripts/setup` does, or the npm package `espeak-ng`).
    */
   static async create(options: EspeakTtsOptions = {}): Promise<EspeakTtsProvider> {
     const engine = options.engine ?? 'auto';
@@ -131,6 +138,12 @@ export class EspeakTtsProvider implements TtsProvider {
     this.limit = new ConcurrencyLimit(options.maxConcurrent ?? availableParallelism());
     this.id =
       engine === 'binary' ? `espeak-ng/${version}/binary/s${this.speed}` : `espeak-ng/wasm/s${this.speed}`;
+    this.helper = engine === 'binary' ? new EspeakHelperProcess() : undefined;
+  }
+
+  /** The helper process's id while it runs (binary engine only): for supervision and tests. */
+  get helperPid(): number | undefined {
+    return this.helper?.pid;
   }
 
   voiceFor(language: string): string {
@@ -144,18 +157,23 @@ export class EspeakTtsProvider implements TtsProvider {
       return new Int16Array(0);
     }
     const voice = options.voice ?? this.voiceFor(options.language);
-    const wav = await this.limit.run(() =>
-      this.engine === 'binary'
-        ? runEspeakBinary({
-            binary: this.binary,
-            text: line,
-            voice,
-            speed: this.speed,
-            timeoutMs: this.timeoutMs,
-          })
-        : this.runWasm(line, voice),
-    );
-    return espeakWavToTelephony(wav);
+    return this.limit.run(async () => {
+      if (this.helper !== undefined) {
+        return this.helper.synthesize({
+          binary: this.binary,
+          text: line,
+          voice,
+          speed: this.speed,
+          timeoutMs: this.timeoutMs,
+        });
+      }
+      return espeakWavToTelephony(await this.runWasm(line, voice));
+    });
+  }
+
+  /** Ends the helper process; requests in flight and later fail with `AIG_ERR_TTS_FAILED`. */
+  async close(): Promise<void> {
+    await this.helper?.close();
   }
 
   private async runWasm(text: string, voice: string): Promise<Buffer> {

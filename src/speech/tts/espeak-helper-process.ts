@@ -1,0 +1,187 @@
+/**
+ * The server's side of the espeak helper (`espeak-helper.ts`): one long-lived child process that runs espeak-ng and
+ * the resampling, so the server's event loop only posts text and receives PCM (see the helper for why).
+ *
+ * Lifecycle, in one place (`start`/`onGone`): the helper starts with the provider and again on the first request
+ * after it died; its death rejects the requests it held with `AIG_ERR_TTS_FAILED`. The helper enforces each
+ * request's timeout on espeak-ng; a backstop here (timeout plus `BACKSTOP_GRACE_MS`) rejects a request the helper
+ * did not answer and kills the helper, since a live helper that misses its own deadline is wedged. The helper and
+ * its channel never hold the server's event loop open (the backstop timer of a request in flight does), so a process
+ * that never calls `close()` can still exit, and the helper with it; `close()` ends it and fails what is in flight.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AigError } from '../../errors/aig-error.js';
+import type { EspeakHelperError, EspeakHelperReply, EspeakHelperRequest } from './espeak-helper-protocol.js';
+
+/** How long past a request's own timeout the server waits for the helper's answer before giving up on it. */
+export const BACKSTOP_GRACE_MS = 2000;
+/** How long `close()` lets the helper exit by itself before killing it. */
+const CLOSE_GRACE_MS = 1000;
+
+interface PendingRequest {
+  resolve: (pcm: Int16Array) => void;
+  reject: (error: Error) => void;
+  backstop: NodeJS.Timeout;
+}
+
+/**
+ * The helper's entry next to this module: compiled (`.js`) in production; TypeScript under tsx (tests,
+ * `tsx src/cli.ts`), where the child imports tsx first. Unlike a worker thread's, a child process's entry is loaded
+ * through the hooks `--import` registers, so the child needs nothing else.
+ */
+function helperEntry(): { modulePath: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL('./espeak-helper.js', import.meta.url));
+  if (existsSync(js)) {
+    return { modulePath: js, execArgv: [] };
+  }
+  return {
+    modulePath: fileURLToPath(new URL('./espeak-helper.ts', import.meta.url)),
+    execArgv: ['--import', import.meta.resolve('tsx')],
+  };
+}
+
+/** Back to an `AigError`; the interface promises `AIG_ERR_TTS_FAILED`, whatever failed in the helper. */
+function toError(error: EspeakHelperError): AigError {
+  if (error.code === 'AIG_ERR_TTS_FAILED') {
+    // The helper's message already starts with the code's own message.
+    return Object.assign(new AigError('AIG_ERR_TTS_FAILED'), { message: error.message });
+  }
+  return new AigError('AIG_ERR_TTS_FAILED', error.message);
+}
+
+export class EspeakHelperProcess {
+  private child: ChildProcess | undefined;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextRequest = 1;
+  private closed = false;
+
+  /** Starts the helper now, while the server is still small (a fork costs what the forking process holds). */
+  constructor() {
+    this.child = this.start();
+  }
+
+  /** The helper's process id while it runs (for supervision and tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Resolves to 8 kHz PCM; rejects with `AIG_ERR_TTS_FAILED` (espeak-ng failed, timed out, or the helper died). */
+  synthesize(request: Omit<EspeakHelperRequest, 'type' | 'requestId'>): Promise<Int16Array> {
+    if (this.closed) {
+      return Promise.reject(new AigError('AIG_ERR_TTS_FAILED', 'the espeak helper is closed'));
+    }
+    const child = this.child ?? (this.child = this.start());
+    if (child === undefined) {
+      return Promise.reject(new AigError('AIG_ERR_TTS_FAILED', 'the espeak helper cannot be started'));
+    }
+    const requestId = this.nextRequest++;
+    return new Promise<Int16Array>((resolve, reject) => {
+      const backstop = setTimeout(() => {
+        this.settle(requestId)?.reject(
+          new AigError(
+            'AIG_ERR_TTS_FAILED',
+            `espeak helper did not answer within ${request.timeoutMs + BACKSTOP_GRACE_MS} ms: restarting it`,
+          ),
+        );
+        // A wedged helper: its other requests fail with its exit; the next request starts a new one.
+        child.kill('SIGKILL');
+      }, request.timeoutMs + BACKSTOP_GRACE_MS);
+      this.pending.set(requestId, { resolve, reject, backstop });
+      const message: EspeakHelperRequest = { type: 'synthesize', requestId, ...request };
+      child.send(message, (err) => {
+        if (err !== null) {
+          this.settle(requestId)?.reject(
+            new AigError('AIG_ERR_TTS_FAILED', `cannot reach the espeak helper: ${err.message}`, {
+              cause: err,
+            }),
+          );
+        }
+      });
+    });
+  }
+
+  /** Fails what is in flight, lets the helper exit (it kills its espeak-ng processes), kills it if it lingers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const child = this.child;
+    this.child = undefined;
+    this.rejectAll('the espeak helper was closed');
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS);
+    if (child.connected) {
+      child.disconnect();
+    } else {
+      child.kill('SIGKILL');
+    }
+    await exited;
+    clearTimeout(killer);
+  }
+
+  /** Undefined when Node cannot even try (the failures of a started process come as 'error' and 'exit'). */
+  private start(): ChildProcess | undefined {
+    const { modulePath, execArgv } = helperEntry();
+    let child: ChildProcess;
+    try {
+      child = fork(modulePath, [], {
+        execArgv,
+        serialization: 'advanced',
+        // No standard input or output; a crash's stack goes to the server's stderr, which the helper never writes.
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+    } catch {
+      return undefined;
+    }
+    child.on('message', (message: EspeakHelperReply) => this.onReply(message));
+    child.on('exit', (code, signal) => this.onGone(child, `exited with ${code ?? signal}`));
+    child.on('error', (err) => {
+      // Spawn failure or a broken channel: the helper is of no further use.
+      this.onGone(child, err.message);
+      child.kill('SIGKILL');
+    });
+    child.unref();
+    child.channel?.unref();
+    return child;
+  }
+
+  private onReply(message: EspeakHelperReply): void {
+    const request = this.settle(message.requestId);
+    if (request === undefined) {
+      return; // already rejected by the backstop
+    }
+    if (message.type === 'audio' && message.pcm instanceof Int16Array) {
+      request.resolve(message.pcm);
+    } else if (message.type === 'failed') {
+      request.reject(toError(message.error));
+    } else {
+      request.reject(new AigError('AIG_ERR_TTS_FAILED', 'the espeak helper sent an unreadable answer'));
+    }
+  }
+
+  private onGone(child: ChildProcess, why: string): void {
+    if (this.child !== child) {
+      return; // an earlier helper, already replaced or closed
+    }
+    this.child = undefined;
+    this.rejectAll(`the espeak helper ${why}`);
+  }
+
+  private settle(requestId: number): PendingRequest | undefined {
+    const request = this.pending.get(requestId);
+    if (request !== undefined) {
+      this.pending.delete(requestId);
+      clearTimeout(request.backstop);
+    }
+    return request;
+  }
+
+  private rejectAll(why: string): void {
+    for (const requestId of [...this.pending.keys()]) {
+      this.settle(requestId)?.reject(new AigError('AIG_ERR_TTS_FAILED', why));
+    }
+  }
+}

@@ -89,6 +89,10 @@ class AiguilleurApp implements App {
   private speech: SpeechRecognizers | undefined;
   private flows: FlowRegistry | undefined;
   private synthesizer: CachingTtsProvider | undefined;
+  /** The engine under `synthesizer`: it owns a helper process that `stop()` ends. */
+  private espeak: EspeakTtsProvider | undefined;
+  /** Set by `stop()`: work cut short by it (a pre-synthesis) is not reported as failed. */
+  private stopping = false;
   private redis: Redis | undefined;
   private privateRedis: PrivateRedisServer | undefined;
   private routing: AppRouting | undefined;
@@ -257,7 +261,9 @@ class AiguilleurApp implements App {
           await synthesizer.synthesize(text, { language });
           count++;
         } catch (err) {
-          log.warn({ err, flow: flow.id, language }, 'prompt pre-synthesis failed');
+          if (!this.stopping) {
+            log.warn({ err, flow: flow.id, language }, 'prompt pre-synthesis failed');
+          }
           return;
         }
       }
@@ -360,6 +366,7 @@ class AiguilleurApp implements App {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.sipApp?.drain();
     await this.dialing?.stop();
     await this.sipApp?.hangupAll();
@@ -368,6 +375,7 @@ class AiguilleurApp implements App {
     this.overload.stop();
     this.media?.close();
     this.flows?.close();
+    await this.espeak?.close();
     await this.speech?.close();
     this.redis?.disconnect();
     await this.privateRedis?.stop();
@@ -381,7 +389,8 @@ class AiguilleurApp implements App {
     const log = logger.child({ component: 'media' });
     let synthesizer: CachingTtsProvider | undefined;
     try {
-      synthesizer = new CachingTtsProvider(await EspeakTtsProvider.create({}), {
+      this.espeak = await EspeakTtsProvider.create({});
+      synthesizer = new CachingTtsProvider(this.espeak, {
         directory: join(resolve(config.dataDir), 'tts-cache'),
         onDiskError: (err) => log.warn({ err }, 'TTS disk cache unavailable'),
       });

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSipp, startSipp } from '../helpers/sipp.js';
@@ -125,8 +125,35 @@ describe('aiguilleur serve', () => {
   });
 });
 
+/** Child processes of `parent` whose command line mentions `name`, from /proc. */
+function childProcesses(parent: number, name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (command) state ppid ...": the command may hold spaces and parentheses, the last ")" ends it.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(name)) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // gone while listed
+    }
+  }
+  return found;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('aiguilleur serve draining on SIGTERM', () => {
-  it('refuses new calls with 503 + Retry-After, lets the live call finish, then exits 0', async () => {
+  it('refuses new calls with 503 + Retry-After, lets the live call finish, then exits 0 and ends its TTS helper', async () => {
     const serve = await startServe({
       ...BASE_CONFIG,
       calls: { drainTimeoutSeconds: 20, retryAfterSeconds: 42 },
@@ -141,6 +168,8 @@ describe('aiguilleur serve draining on SIGTERM', () => {
         timeoutMs: 20_000,
       });
       await sleep(800); // the call is up
+      const helpers = childProcesses(serve.child.pid!, 'espeak-helper');
+      assert.equal(helpers.length, 1, 'one espeak helper process');
       serve.child.kill('SIGTERM');
       await sleep(300);
       peer.send(invite(peer.port, { port: serve.sipPort }).text);
@@ -149,6 +178,10 @@ describe('aiguilleur serve draining on SIGTERM', () => {
       const result = await live.done;
       assert.equal(result.exitCode, 0, `the live call completed: ${result.errors}`);
       assert.equal(await serve.exited, 0);
+      for (let waited = 0; processExists(helpers[0]!) && waited < 2000; waited += 50) {
+        await sleep(50);
+      }
+      assert.ok(!processExists(helpers[0]!), 'the espeak helper ended with the server');
     } finally {
       peer.close();
       await serve.stop('SIGKILL');

@@ -19,23 +19,27 @@ export interface PromptsRenderCommandOptions {
 /** Resolves to the reports; rejects with an AigError (no synthesizer, bad texts, failed synthesis). */
 export async function runPromptsRender(options: PromptsRenderCommandOptions): Promise<RenderReport[]> {
   const synthesizer = await EspeakTtsProvider.create();
-  const languages =
-    options.language === undefined ? await listPromptLanguages(options.directory) : [options.language];
-  if (languages.length === 0) {
-    options.print(`no prompt texts (<language>.json) in ${options.directory}`);
+  try {
+    const languages =
+      options.language === undefined ? await listPromptLanguages(options.directory) : [options.language];
+    if (languages.length === 0) {
+      options.print(`no prompt texts (<language>.json) in ${options.directory}`);
+    }
+    const reports: RenderReport[] = [];
+    for (const language of languages) {
+      const report = await renderPrompts({
+        directory: options.directory,
+        language,
+        synthesizer,
+        force: options.force,
+      });
+      reports.push(report);
+      options.print(describeReport(report));
+    }
+    return reports;
+  } finally {
+    await synthesizer.close();
   }
-  const reports: RenderReport[] = [];
-  for (const language of languages) {
-    const report = await renderPrompts({
-      directory: options.directory,
-      language,
-      synthesizer,
-      force: options.force,
-    });
-    reports.push(report);
-    options.print(describeReport(report));
-  }
-  return reports;
 }
 
 function describeReport(report: RenderReport): string {

@@ -44,10 +44,12 @@ function ownRtpRange(media: unknown): Record<string, unknown> {
 /**
  * The overload guard's threshold for a test server, unless the test chose one: 2 s instead of 250 ms. A server that
  * starts with an empty TTS cache (every test server does) synthesizes its flow's prompts after it starts: 164
- * prompts in ≈ 10 s, each one holding the event loop for an espeak-ng spawn (22-35 ms from a 300 MB process) and a
- * resampling (33-55 ms for 6 s of audio). The built CLI showed 1 s windows with a loop delay p99 of 25-177 ms
- * meanwhile; on a slow or busy machine that crosses 250 ms and the server answers 503 to the test's first calls.
- * The guard is tested on its own (test/unit/guard/overload-monitor.test.ts, test/unit/call/call-admission.test.ts).
+ * prompts in ≈ 10 s. Until espeak-ng moved to its helper process (espeak-helper.ts), each held the event loop for
+ * a spawn (22-35 ms from a 300 MB process) and a resampling (33-55 ms), and the built CLI showed 1 s windows with a
+ * loop delay p99 of 25-177 ms: on a slow or busy machine, over 250 ms, and 503s for the test's first calls. With
+ * the helper those windows measure ≈ 14 ms; the margin is kept because test servers run from sources under tsx
+ * beside another test file, and it was not measured again there. The guard is tested on its own
+ * (test/unit/guard/overload-monitor.test.ts, test/unit/call/call-admission.test.ts).
  */
 function lenientOverload(calls: unknown): Record<string, unknown> {
   const given = typeof calls === 'object' && calls !== null ? (calls as Record<string, unknown>) : {};

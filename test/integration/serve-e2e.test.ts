@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSipp, startSipp } from '../helpers/sipp.js';
+import { processExists } from '../helpers/process-exists.js';
 import { RawSipPeer, isStatus } from '../support/raw-sip-peer.js';
 import { invite, SDP_OFFER } from '../support/engine-harness.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
@@ -141,15 +142,6 @@ function childProcesses(parent: number, name: string): number[] {
     }
   }
   return found;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('aiguilleur serve draining on SIGTERM', () => {

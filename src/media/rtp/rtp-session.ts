@@ -388,7 +388,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         this.receiveRtcpOnRtpPort(Buffer.from(readBuffer.subarray(0, length)), this.destination.address);
       } else {
         // The kernel only delivers the connected peer's datagrams: no source check (see `receiveRtp`).
-        this.receivePacket(readBuffer, length);
+        if (this.readHeader(readBuffer, length)) {
+          this.acceptPacket(readBuffer);
+        }
       }
     }
   }
@@ -414,9 +416,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.receiveRtcpOnRtpPort(datagram, address);
       return;
     }
-    const header = this.header;
-    if (!readRtpHeader(datagram, datagram.length, header) || !this.acceptsPayloadType(header.payloadType)) {
-      this.statsValue.countDiscarded();
+    if (!this.readHeader(datagram, datagram.length)) {
       return;
     }
     if (!this.latched && this.symmetric) {
@@ -426,7 +426,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.statsValue.countDiscarded();
       return;
     }
-    this.receivePacket(datagram, datagram.length);
+    this.acceptPacket(datagram);
   }
 
   private receiveRtcpOnRtpPort(datagram: Buffer, address: string): void {
@@ -437,22 +437,29 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
-  private acceptsPayloadType(payloadType: number): boolean {
-    return payloadType === this.payloadType || payloadType === this.eventPayloadType;
+  /**
+   * Reads the RTP packet in the first `length` octets of `bytes` into `this.header`; false (and counted as
+   * discarded) when it is not one, or not of a negotiated payload type.
+   */
+  private readHeader(bytes: Uint8Array, length: number): boolean {
+    const header = this.header;
+    if (
+      !readRtpHeader(bytes, length, header) ||
+      (header.payloadType !== this.payloadType && header.payloadType !== this.eventPayloadType)
+    ) {
+      this.statsValue.countDiscarded();
+      return false;
+    }
+    return true;
   }
 
   /**
-   * An RTP packet from the peer, in the first `length` octets of `bytes` (which may be reused once this returns):
-   * source following, statistics, DTMF, jitter buffer. The header is read again here, as the polled path comes
-   * straight from `readSocket`.
+   * The packet in `this.header`, from the peer, its octets in `bytes` (which may be reused once this returns):
+   * source following, statistics, DTMF, jitter buffer.
    */
-  private receivePacket(bytes: Uint8Array, length: number): void {
+  private acceptPacket(bytes: Uint8Array): void {
     const header = this.header;
     const stats = this.statsValue;
-    if (!readRtpHeader(bytes, length, header) || !this.acceptsPayloadType(header.payloadType)) {
-      stats.countDiscarded();
-      return;
-    }
     if (!this.followsSource(header.ssrc, header.sequenceNumber)) {
       stats.countDiscarded();
       return;

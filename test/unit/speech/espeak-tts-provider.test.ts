@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { processExists } from '../../helpers/process-exists.js';
 import { isAigError } from '../../../src/errors/aig-error.js';
 import { toTelephonyPcm } from '../../../src/media/codec/resample.js';
 import { readWav, writeWav } from '../../../src/media/codec/wav.js';
@@ -185,15 +186,6 @@ async function watchLoop(
   const activeMs = performance.eventLoopUtilization(idleBefore).active;
   clearInterval(ticker);
   return { maxGapMs, activeMs, results };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {

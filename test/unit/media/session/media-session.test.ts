@@ -9,22 +9,28 @@ import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MediaEngine } from '../../../../src/media/media-engine.js';
+import type { MediaSession } from '../../../../src/media/media-session.js';
 import { parseRtp } from '../../../../src/media/rtp/rtp-packet.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** An engine on 127.0.0.1 with ports from `rtpPortMin` (a range of its own per engine), no recordings. */
+function localEngine(rtpPortMin: number): MediaEngine {
+  return new MediaEngine({
+    bindAddress: '127.0.0.1',
+    rtpPortMin,
+    rtpPortMax: rtpPortMin + 998,
+    promptsDirectory: join(ROOT, 'prompts'),
+    recordingDirectory: null,
+  });
+}
 
 describe('MediaSession on the shared scheduler', () => {
   let engine: MediaEngine;
   let peer: Socket;
   const received: { ts: number; at: number }[] = [];
   before(async () => {
-    engine = new MediaEngine({
-      bindAddress: '127.0.0.1',
-      rtpPortMin: 46000,
-      rtpPortMax: 46998,
-      promptsDirectory: join(ROOT, 'prompts'),
-      recordingDirectory: null,
-    });
+    engine = localEngine(46000);
     peer = createSocket('udp4');
     peer.bind(0, '127.0.0.1');
     await once(peer, 'listening');
@@ -40,15 +46,20 @@ describe('MediaSession on the shared scheduler', () => {
     peer.close();
   });
 
-  it('keeps the RTP timeline across a blocked event loop without bursting or failing', async () => {
-    const lease = await engine.reservePort();
-    const session = await engine.openSession(lease, {
-      callId: 'stall-test',
+  /** A PCMU session of `on` whose packets go to the test's peer. */
+  async function callToPeer(on: MediaEngine, callId: string): Promise<MediaSession> {
+    const lease = await on.reservePort();
+    return on.openSession(lease, {
+      callId,
       codec: 'PCMU',
       payloadType: 0,
       remote: { address: '127.0.0.1', port: peer.address().port },
       language: 'fr',
     });
+  }
+
+  it('keeps the RTP timeline across a blocked event loop without bursting or failing', async () => {
+    const session = await callToPeer(engine, 'stall-test');
     await sleep(300);
     const before = received.length;
     const blockUntil = performance.now() + 150; // 7 ticks lost
@@ -83,21 +94,8 @@ describe('MediaSession on the shared scheduler', () => {
 
   it('runs the send phase on time while the process phases of other calls overrun a tick', async () => {
     // An engine of its own: its scheduler's statistics then cover this test only.
-    const own = new MediaEngine({
-      bindAddress: '127.0.0.1',
-      rtpPortMin: 47000,
-      rtpPortMax: 47998,
-      promptsDirectory: join(ROOT, 'prompts'),
-      recordingDirectory: null,
-    });
-    const lease = await own.reservePort();
-    const session = await own.openSession(lease, {
-      callId: 'overrun-test',
-      codec: 'PCMU',
-      payloadType: 0,
-      remote: { address: '127.0.0.1', port: peer.address().port },
-      language: 'fr',
-    });
+    const own = localEngine(47000);
+    const session = await callToPeer(own, 'overrun-test');
     await sleep(200);
     // Ten other "calls" whose caller side costs 6 ms each in one tick: a 60 ms process phase, three periods.
     let slowTick = -1;

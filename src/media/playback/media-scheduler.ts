@@ -27,7 +27,7 @@
  *   next tick's send phase runs on time, then the process phase goes on where it stopped and walks round the
  *   handler list once more, so that each handler runs at least once after every send phase. A process handler must
  *   therefore do all the work owed since its last run (a media session reads every caller frame it has not read
- *   yet), not one tick's worth. Only a process phase that is still behind over a whole period delays a send phase.
+ *   yet), not one tick's worth. A send phase now waits at most for the one handler running at its deadline.
  * - A handler that throws is counted and reported through `onError`; the other handlers and later ticks run as usual.
  * The scheduler only runs while at least one handler is registered.
  */
@@ -118,7 +118,7 @@ export interface SchedulerStats {
   lateness: PercentileSummary;
   /** |interval between consecutive ticks − elapsedTicks × period|, ms, over the stats window. */
   intervalError: PercentileSummary;
-  /** Time spent in handlers during one wake-up of the scheduler (a tick, or a resumed process phase), ms, over the stats window. */
+  /** Time spent in handlers per wake-up (a tick, or a resumed process phase), ms, over the stats window. */
   handlerTime: PercentileSummary;
 }
 

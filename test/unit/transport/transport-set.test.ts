@@ -80,9 +80,11 @@ describe('TransportSet', () => {
     const set = new TransportSet({ host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] });
     try {
       const [udp, tcp] = await set.listen();
-      assert.equal(tried.length, 3);
+      // Two simulated failures, then the real bind; on a busy machine the real bind of a fresh port can fail too
+      // (another test's server took that TCP port meanwhile), which is one more retry, not an error.
+      assert.ok(tried.length >= 3, `TCP tried ${tried.length} time(s)`);
       assert.equal(tcp!.port, udp!.port);
-      assert.equal(tried[2], udp!.port);
+      assert.equal(tried.at(-1), udp!.port);
     } finally {
       TcpTransport.prototype.listen = realListen;
       await set.close();

@@ -3,7 +3,10 @@
  * the resampling, so the server's event loop only posts text and receives PCM (see the helper for why).
  *
  * Lifecycle, in one place (`start`/`onGone`): the helper starts with the provider and again on the first request
- * after it died; its death rejects the requests it held with `AIG_ERR_TTS_FAILED`. The helper enforces each
+ * after it died; its death rejects the requests it held with `AIG_ERR_TTS_FAILED`. A helper that dies again before
+ * it has answered anything (it cannot start, or crashes on every request) is not restarted at once: requests fail
+ * at once with `AIG_ERR_TTS_FAILED` for `RESTART_BACKOFF_MS` × 2^(deaths − 2), at most `MAX_RESTART_BACKOFF_MS`, so
+ * that a broken installation costs the server one fork now and then, not one per prompt. The helper enforces each
  * request's timeout on espeak-ng; a backstop here (timeout plus `BACKSTOP_GRACE_MS`) rejects a request the helper
  * did not answer and kills the helper, since a live helper that misses its own deadline is wedged. The helper and
  * its channel never hold the server's event loop open (the backstop timer of a request in flight does), so a process
@@ -19,6 +22,10 @@ import type { EspeakHelperError, EspeakHelperReply, EspeakHelperRequest } from '
 export const BACKSTOP_GRACE_MS = 2000;
 /** How long `close()` lets the helper exit by itself before killing it. */
 const CLOSE_GRACE_MS = 1000;
+/** The first wait before starting a helper again after two deaths in a row without an answer; doubles after each. */
+export const RESTART_BACKOFF_MS = 250;
+/** The longest such wait. */
+export const MAX_RESTART_BACKOFF_MS = 10_000;
 
 interface PendingRequest {
   resolve: (pcm: Int16Array) => void;
@@ -56,6 +63,10 @@ export class EspeakHelperProcess {
   private readonly pending = new Map<number, PendingRequest>();
   private nextRequest = 1;
   private closed = false;
+  /** Helpers that died since the last answer (an answer, audio or a failure, proves a helper works). */
+  private deathsWithoutAnswer = 0;
+  /** Before this time (`performance.now()`), no helper is started: see the header. */
+  private restartNotBefore = 0;
 
   /** Starts the helper now, while the server is still small (a fork costs what the forking process holds). */
   constructor() {
@@ -72,7 +83,19 @@ export class EspeakHelperProcess {
     if (this.closed) {
       return Promise.reject(new AigError('AIG_ERR_TTS_FAILED', 'the espeak helper is closed'));
     }
-    const child = this.child ?? (this.child = this.start());
+    if (this.child === undefined) {
+      const waitMs = this.restartNotBefore - performance.now();
+      if (waitMs > 0) {
+        return Promise.reject(
+          new AigError(
+            'AIG_ERR_TTS_FAILED',
+            `the espeak helper died ${this.deathsWithoutAnswer} times without answering: next start in ${Math.ceil(waitMs)} ms`,
+          ),
+        );
+      }
+      this.child = this.start();
+    }
+    const child = this.child;
     if (child === undefined) {
       return Promise.reject(new AigError('AIG_ERR_TTS_FAILED', 'the espeak helper cannot be started'));
     }
@@ -149,6 +172,7 @@ export class EspeakHelperProcess {
   }
 
   private onReply(message: EspeakHelperReply): void {
+    this.deathsWithoutAnswer = 0;
     const request = this.settle(message.requestId);
     if (request === undefined) {
       return; // already rejected by the backstop
@@ -167,6 +191,14 @@ export class EspeakHelperProcess {
       return; // an earlier helper, already replaced or closed
     }
     this.child = undefined;
+    this.deathsWithoutAnswer++;
+    if (this.deathsWithoutAnswer >= 2) {
+      const backoff = Math.min(
+        MAX_RESTART_BACKOFF_MS,
+        RESTART_BACKOFF_MS * 2 ** (this.deathsWithoutAnswer - 2),
+      );
+      this.restartNotBefore = performance.now() + backoff;
+    }
     this.rejectAll(`the espeak helper ${why}`);
   }
 

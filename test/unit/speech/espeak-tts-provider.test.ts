@@ -7,13 +7,14 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processExists } from '../../helpers/process-exists.js';
 import { isAigError } from '../../../src/errors/aig-error.js';
 import { toTelephonyPcm } from '../../../src/media/codec/resample.js';
 import { readWav, writeWav } from '../../../src/media/codec/wav.js';
 import { trimLeadingSilence } from '../../../src/speech/tts/espeak-audio.js';
 import { detectEspeakBinary } from '../../../src/speech/tts/espeak-binary.js';
-import { BACKSTOP_GRACE_MS } from '../../../src/speech/tts/espeak-helper-process.js';
+import { BACKSTOP_GRACE_MS, RESTART_BACKOFF_MS } from '../../../src/speech/tts/espeak-helper-process.js';
 import { EspeakTtsProvider, type EspeakWasmFactory } from '../../../src/speech/tts/espeak-tts-provider.js';
 
 function rms(pcm: Int16Array): number {
@@ -283,6 +284,37 @@ describe('EspeakTtsProvider runs espeak-ng in a helper process', () => {
         process.kill(pid, 'SIGKILL');
       }
       await stuck.close();
+    }
+  });
+
+  it('waits before starting again a helper that keeps dying before it answers, failing requests at once meanwhile', async () => {
+    const flaky = await EspeakTtsProvider.create({ engine: 'binary' });
+    const killed: number[] = [];
+    /** A request whose helper is killed before it can answer: rejected with the helper's death. */
+    const requestAndKill = async (): Promise<void> => {
+      const pending = flaky.synthesize('Bonjour.', { language: 'fr' });
+      const pid = flaky.helperPid!;
+      killed.push(pid);
+      process.kill(pid, 'SIGKILL');
+      await assert.rejects(pending, /espeak helper exited with SIGKILL/);
+    };
+    try {
+      await requestAndKill(); // the first death: the next request starts a helper at once
+      await requestAndKill(); // a second death without an answer in between: back off
+      await assert.rejects(flaky.synthesize('Bonjour.', { language: 'fr' }), (err: unknown) => {
+        assert.ok(isAigError(err, 'AIG_ERR_TTS_FAILED'));
+        assert.match(err.message, /died 2 times without answering: next start in \d+ ms/);
+        return true;
+      });
+      assert.equal(flaky.helperPid, undefined, 'no helper started during the wait');
+      await sleep(RESTART_BACKOFF_MS + 50);
+      assert.ok((await flaky.synthesize('Bonjour.', { language: 'fr' })).length > 2000);
+      // An answer proves the new helper works: its death is a first one again, restarted at once.
+      await requestAndKill();
+      assert.ok((await flaky.synthesize('Bonjour.', { language: 'fr' })).length > 2000);
+      assert.equal(new Set(killed).size, 3);
+    } finally {
+      await flaky.close();
     }
   });
 

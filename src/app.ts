@@ -89,8 +89,6 @@ class AiguilleurApp implements App {
   private speech: SpeechRecognizers | undefined;
   private flows: FlowRegistry | undefined;
   private synthesizer: CachingTtsProvider | undefined;
-  /** The engine under `synthesizer`: it owns a helper process that `stop()` ends. */
-  private espeak: EspeakTtsProvider | undefined;
   /** Set by `stop()`: work cut short by it (a pre-synthesis) is not reported as failed. */
   private stopping = false;
   private redis: Redis | undefined;
@@ -375,7 +373,8 @@ class AiguilleurApp implements App {
     this.overload.stop();
     this.media?.close();
     this.flows?.close();
-    await this.espeak?.close();
+    // The espeak engine behind the cache owns a helper process.
+    await this.synthesizer?.close();
     await this.speech?.close();
     this.redis?.disconnect();
     await this.privateRedis?.stop();
@@ -389,8 +388,7 @@ class AiguilleurApp implements App {
     const log = logger.child({ component: 'media' });
     let synthesizer: CachingTtsProvider | undefined;
     try {
-      this.espeak = await EspeakTtsProvider.create({});
-      synthesizer = new CachingTtsProvider(this.espeak, {
+      synthesizer = new CachingTtsProvider(await EspeakTtsProvider.create({}), {
         directory: join(resolve(config.dataDir), 'tts-cache'),
         onDiskError: (err) => log.warn({ err }, 'TTS disk cache unavailable'),
       });

@@ -303,45 +303,32 @@ export class MediaScheduler {
     }
   }
 
+  /**
+   * A timer or a poll: fires the tick if its deadline has passed, else resumes a process phase that a deadline cut
+   * short (the event loop has had a turn for I/O meanwhile), else waits on (woken early: by design when polling,
+   * or because libuv's loop time is truncated to whole milliseconds).
+   */
   private wake(): void {
     this.timer = undefined;
     if (!this.running) {
       return;
     }
     const now = this.time.now();
-    if (now < this.deadline(this.nextIndex)) {
-      // Woken early: by design when polling, or because libuv's loop time is truncated to whole milliseconds.
-      this.arm();
-      return;
-    }
-    this.fire(now);
-    if (this.running) {
-      this.armAfterProcess();
-    }
-  }
-
-  /** Resumes a process phase cut short by a deadline, after the event loop has had a turn for I/O. */
-  private resume(): void {
-    this.timer = undefined;
-    if (!this.running) {
-      return;
-    }
-    const started = this.time.now();
-    if (started >= this.deadline(this.nextIndex)) {
-      this.fire(started);
-    } else {
+    if (now >= this.deadline(this.nextIndex)) {
+      this.fire(now);
+    } else if (this.processOwed > 0) {
       this.runProcessPhase();
-      this.handlerTime.add(this.time.now() - started);
+      this.handlerTime.add(this.time.now() - now);
     }
     if (this.running) {
-      this.armAfterProcess();
+      this.armNext();
     }
   }
 
-  /** The next step after a tick: resume an unfinished process phase at once (after I/O), else wait for the deadline. */
-  private armAfterProcess(): void {
+  /** An unfinished process phase goes on at once (after I/O); otherwise the wait for the next deadline. */
+  private armNext(): void {
     if (this.processOwed > 0 && this.time.setImmediate !== undefined) {
-      this.timer = this.time.setImmediate(() => this.resume());
+      this.timer = this.time.setImmediate(() => this.wake());
     } else {
       this.arm();
     }

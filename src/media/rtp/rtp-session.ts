@@ -412,7 +412,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   /** One datagram on the RTP port (RTCP too, with rtcp-mux), from `address:port`, through dgram. */
   private receiveRtp(datagram: Buffer, address: string, port: number): void {
-    if (isRtcpPacket(datagram, datagram.length)) {
+    if (isRtcpPacket(datagram)) {
       this.receiveRtcpOnRtpPort(datagram, address);
       return;
     }

@@ -61,6 +61,11 @@ export class CachingTtsProvider implements TtsProvider {
     return this.inner.id;
   }
 
+  /** Closes the provider behind the cache. */
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+
   voiceFor(language: string): string {
     return this.inner.voiceFor(language);
   }

@@ -22,6 +22,8 @@ export interface TtsProvider extends SpeechSynthesizer {
   voiceFor(language: string): string;
   /** Resolves to 8 kHz mono 16-bit PCM; rejects with `AIG_ERR_TTS_FAILED`. */
   synthesize(text: string, options: SynthesizeOptions): Promise<Int16Array>;
+  /** Releases what the engine holds (espeak: its helper process), for providers that hold something. */
+  close?(): Promise<void>;
 }
 
 /** `fr-FR` → `fr`: providers key their default voices by primary language subtag. */

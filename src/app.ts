@@ -405,6 +405,7 @@ class AiguilleurApp implements App {
       endpointer: { ...config.media.endpointing },
       jitterDepthMs: config.media.jitterDepthMs,
       pollSockets: config.media.pollSockets,
+      ioUring: config.media.ioUring,
       schedulerSpinMs: config.media.schedulerSpinMs,
       recordingDirectory: config.media.recordingDirectory,
       logger: log,

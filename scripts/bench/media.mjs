@@ -88,9 +88,12 @@ const { values } = parseArgs({
     // media.schedulerSpinMs (default 1): the scheduler's busy-poll before each tick, ms
     spin: { type: 'string' },
     flow: { type: 'string', default: 'keypad-echo' },
+    // extra Node.js options for the server, space-separated (e.g. '--trace-gc' or '--max-semi-space-size=32')
+    'node-args': { type: 'string', default: '' },
   },
 });
 const steps = values.calls.split(',').map(Number);
+const nodeArgs = values['node-args'].split(' ').filter((a) => a !== '');
 /** The generator's SCHED_RR priority, or undefined for normal scheduling (see --gen-rt). */
 const genRt =
   values['gen-rt'] !== undefined
@@ -243,7 +246,7 @@ async function startServer(extraNodeArgs = []) {
   };
   const configFile = join(work, 'bench.config.json');
   writeFileSync(configFile, JSON.stringify(config));
-  const command = [process.execPath, ...extraNodeArgs, cli, 'serve', '--config', configFile];
+  const command = [process.execPath, ...nodeArgs, ...extraNodeArgs, cli, 'serve', '--config', configFile];
   if (values.taskset !== undefined) command.unshift('taskset', '-c', values.taskset);
   const child = spawn(command[0], command.slice(1), {
     cwd: work,
@@ -266,6 +269,8 @@ async function startServer(extraNodeArgs = []) {
       try {
         entry = JSON.parse(line);
       } catch {
+        // not a log line: output of --node-args such as --trace-gc
+        if (values['node-args'] !== '') console.log(`  server: ${line}`);
         continue;
       }
       if (entry.msg === 'media closed') server.mediaClosed.set(entry.callId, entry);

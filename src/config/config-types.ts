@@ -157,6 +157,12 @@ export interface MediaConfig {
    */
   readonly pollSockets: boolean;
   /**
+   * With `pollSockets`: every RTP send and read of a tick in one system call, through an io_uring per media
+   * thread; where io_uring is refused (sysctl, seccomp, kernel before 5.6) it is logged once and each packet
+   * takes its own system call (docs/media-capacity.md). @default true
+   */
+  readonly ioUring: boolean;
+  /**
    * The 20 ms scheduler's busy-poll before each tick, ms, per media thread: sub-millisecond tick times for up to
    * this much CPU per tick (5% of a core at 1 ms); 0 relies on timers alone, which wake within about a millisecond
    * (docs/media-capacity.md). @default 1

@@ -6,18 +6,27 @@ import { MediaScheduler } from './playback/media-scheduler.js';
 import { PromptCache } from './playback/prompt-cache.js';
 import { RtpPortPool, type RtpPortLease } from './rtp/rtp-port-pool.js';
 import { MediaSession } from './media-session.js';
+import { RtpIoRing, RtpIoRingUnavailableError, type RtpIoRingStats } from './rtp/rtp-io-ring.js';
 import type { CallMediaEngine, MediaEngineOptions, MediaSessionParameters } from './media-session-types.js';
 
 export class MediaEngine implements CallMediaEngine {
   readonly scheduler: MediaScheduler;
   readonly prompts: PromptCache;
+  /** The thread's io_uring for RTP (`media.ioUring`), or undefined: one system call per packet. */
+  readonly ioRing: RtpIoRing | undefined;
   private readonly pool: RtpPortPool;
   private readonly sessions = new Set<MediaSession>();
 
   constructor(private readonly options: MediaEngineOptions) {
+    this.ioRing = (options.pollSockets ?? true) && (options.ioUring ?? true) ? openRing(options) : undefined;
+    const ring = this.ioRing;
     this.scheduler = new MediaScheduler({
       spinMs: options.schedulerSpinMs ?? 1,
       onError: (err) => options.logger?.error({ err }, 'media tick handler failed'),
+      ...(ring === undefined ? {} : { sendPhase: { begin: () => ring.hold(), end: () => ring.flush() } }),
+      ...(options.schedulerPhaseMs === undefined
+        ? {}
+        : { phase: { offsetMs: options.schedulerPhaseMs, originMs: performance.timeOrigin } }),
     });
     this.prompts = new PromptCache({ directory: options.promptsDirectory });
     this.pool = new RtpPortPool({
@@ -48,11 +57,13 @@ export class MediaEngine implements CallMediaEngine {
     sessions: number;
     scheduler: ReturnType<MediaScheduler['stats']>;
     ports: { allocated: number };
+    ioRing: RtpIoRingStats | undefined;
   } {
     return {
       sessions: this.sessions.size,
       scheduler: this.scheduler.stats(),
       ports: { allocated: this.pool.allocated },
+      ioRing: this.ioRing?.stats(),
     };
   }
 
@@ -61,5 +72,19 @@ export class MediaEngine implements CallMediaEngine {
       s.close('shutdown');
     }
     this.scheduler.close();
+    this.ioRing?.close();
+  }
+}
+
+/** The thread's ring, or undefined (logged once, with the reason) where io_uring is refused. */
+function openRing(options: MediaEngineOptions): RtpIoRing | undefined {
+  try {
+    return RtpIoRing.open();
+  } catch (err) {
+    options.logger?.warn(
+      { reason: err instanceof RtpIoRingUnavailableError ? err.reason : (err as Error).message },
+      'io_uring not available: RTP uses one system call per packet',
+    );
+    return undefined;
   }
 }

@@ -37,11 +37,24 @@ export interface MediaEngineOptions {
    */
   pollSockets?: boolean;
   /**
+   * With `pollSockets`, batch every send and read of a tick into one system call through an io_uring per media
+   * thread (`rtp-io-ring.ts`): about 4 µs less CPU per call and tick where system calls are dear (measured on
+   * the 2-vCPU VM of docs/media-capacity.md). Where io_uring is refused (sysctl, seccomp, old kernel) the engine
+   * logs why once and uses one system call per packet. @default true
+   */
+  ioUring?: boolean;
+  /**
    * The scheduler's busy-poll before each tick (`MediaSchedulerOptions.spinMs`), ms: sub-millisecond tick times
    * for up to this much CPU per 20 ms per event loop (5% of a core at 1 ms); 0 relies on timers alone (within
    * about a millisecond). See docs/media-capacity.md. @default 1
    */
   schedulerSpinMs?: number;
+  /**
+   * Offset of this engine's ticks within the 20 ms period on the machine's clock, ms (`MediaSchedulerOptions.phase`):
+   * set by the media workers to spread their ticks (worker i of n at i × 20 / n). @default none: one period
+   * after the first call
+   */
+  schedulerPhaseMs?: number;
   /** Folder for call recordings (stereo WAV); null = recording unavailable. @default null */
   recordingDirectory: string | null;
   logger?: MediaLogger;

@@ -106,6 +106,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Ca
       rtcpMux: params.rtcpMux ?? false,
       lease,
       pollSockets: options.pollSockets ?? true,
+      ...(engine.ioRing === undefined ? {} : { ioRing: engine.ioRing }),
       jitterDepthMs: options.jitterDepthMs ?? 60,
       cname: `aiguilleur-${params.callId}`,
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -94,7 +94,27 @@ export interface MediaSchedulerOptions {
   timeSource?: SchedulerTimeSource;
   /** Called when a handler throws; the scheduler keeps running. Errors thrown by `onError` itself are ignored. */
   onError?: (error: unknown, registration: TickRegistration) => void;
+  /**
+   * Brackets every send phase: `begin` before the first send handler, `end` after the last (the media engine
+   * batches the phase's packets into one system call with them: `rtp-io-ring.ts`). Errors go to `onError`.
+   */
+  sendPhase?: SendPhaseHooks;
+  /**
+   * Puts the ticks at this offset within the period on an absolute clock (`phase.originMs` + the time source's
+   * reading, e.g. `performance.timeOrigin`, which differs between threads while `now()` runs from each thread's
+   * own origin), instead of one period after the first registration. Media workers sharing the cores take
+   * evenly spread offsets, so their send phases do not all want a core at the same moment. @default none
+   */
+  phase?: { offsetMs: number; originMs: number };
 }
+
+export interface SendPhaseHooks {
+  begin(): void;
+  end(): void;
+}
+
+/** What `onError` is given for an error thrown by a `sendPhase` hook. */
+const SEND_PHASE_HOOK: TickRegistration = { label: 'send phase', unregister: () => undefined };
 
 export interface PercentileSummary {
   p50: number;
@@ -163,6 +183,8 @@ export class MediaScheduler {
   private readonly lateThresholdMs: number;
   private readonly time: SchedulerTimeSource;
   private readonly onError: ((error: unknown, registration: TickRegistration) => void) | undefined;
+  private readonly sendPhase: SendPhaseHooks | undefined;
+  private readonly phase: { offsetMs: number; originMs: number } | undefined;
 
   /** Copy-on-write: a tick iterates the arrays it started with while handlers come and go. */
   private handlers: HandlerEntry[] = [];
@@ -199,6 +221,8 @@ export class MediaScheduler {
     this.spinMs = this.time.setImmediate === undefined ? 0 : Math.max(0, options.spinMs ?? 1);
     this.lateThresholdMs = options.lateThresholdMs ?? 5;
     this.onError = options.onError;
+    this.sendPhase = options.sendPhase;
+    this.phase = options.phase;
     const window = options.statsWindow ?? 3000;
     this.lateness = new SampleWindow(window);
     this.intervalError = new SampleWindow(window);
@@ -275,7 +299,15 @@ export class MediaScheduler {
 
   private start(): void {
     this.running = true;
-    this.t0 = this.time.now();
+    const now = this.time.now();
+    if (this.phase === undefined) {
+      this.t0 = now;
+    } else {
+      // The first deadline after now that sits at the offset on the absolute clock; t0 is one period before it.
+      const period = this.periodMs;
+      const wait = (((this.phase.offsetMs - (this.phase.originMs + now)) % period) + period) % period;
+      this.t0 = now + wait - period;
+    }
     this.lastFiredAt = this.t0;
     this.lastIndex = 0;
     this.nextIndex = 1;
@@ -355,9 +387,11 @@ export class MediaScheduler {
 
     const tick: SchedulerTick = { index: dueIndex, elapsedTicks, now, deadline };
     this.lastTick = tick;
+    this.runHook('begin');
     for (const entry of this.handlers) {
       this.runHandler(entry, tick);
     }
+    this.runHook('end');
     this.processOwed = this.processHandlers.length;
     this.runProcessPhase();
     this.handlerTime.add(this.time.now() - now);
@@ -399,6 +433,17 @@ export class MediaScheduler {
       entry.handler(tick);
     } catch (error) {
       this.reportError(error, entry.registration);
+    }
+  }
+
+  private runHook(which: keyof SendPhaseHooks): void {
+    if (this.sendPhase === undefined) {
+      return;
+    }
+    try {
+      this.sendPhase[which]();
+    } catch (error) {
+      this.reportError(error, SEND_PHASE_HOOK);
     }
   }
 

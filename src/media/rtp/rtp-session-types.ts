@@ -1,6 +1,7 @@
 /**
  * Public types of `RtpSession`: its options (what the SDP negotiation settled, where to bind) and its events.
  */
+import type { RtpIoRing } from './rtp-io-ring.js';
 import type { Clock } from '../../shared/clock.js';
 import type { DtmfEvent, G711CodecName } from '../media-types.js';
 import type { JitterBufferStats } from './jitter-buffer.js';
@@ -56,6 +57,11 @@ export interface RtpSessionOptions {
    * back to dgram events where the platform has no such path. @default false
    */
   pollSockets?: boolean;
+  /**
+   * With `pollSockets`: the thread's io_uring (`rtp-io-ring.ts`), which sends this session's packets and reads
+   * its socket in the scheduler's batch instead of `pullFrame` reading it. @default none (one syscall per packet)
+   */
+  ioRing?: RtpIoRing;
   /** Our RTCP CNAME (RFC 3550 §6.5.1). @default a random one */
   cname?: string;
   /** Minimum RTCP report interval, ms (RFC 3550 §6.2). @default 5000 */

@@ -51,6 +51,7 @@ import {
 } from './rtp-session-sockets.js';
 import { closeQuietly } from './udp-binding.js';
 import { EAGAIN, ECONNREFUSED, isEmptyRead, socketSyscalls, type SocketSyscalls } from './socket-syscalls.js';
+import type { RtpIoRing, RtpIoSocket } from './rtp-io-ring.js';
 
 /** Most datagrams read per socket per tick: bounds a tick's work if a peer floods (the rest waits a tick). */
 const MAX_READS_PER_TICK = 32;
@@ -105,6 +106,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly syscalls: SocketSyscalls | undefined;
   /** Descriptor read and written directly while polling; -1 while dgram events serve. */
   private polledFd = -1;
+  /** The thread's io_uring, when given: sends and reads go through its batch while polling. */
+  private readonly ioRing: RtpIoRing | undefined;
+  /** This session as the ring sees it; registered with the ring while polling. */
+  private readonly ioSocket: RtpIoSocket;
+  private ioRegistered = false;
 
   private constructor(options: RtpSessionOptions, sockets: SessionSockets) {
     super();
@@ -121,6 +127,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.remoteRtcp = options.remoteRtcp;
     this.destination = options.remote;
     this.syscalls = options.pollSockets === true ? socketSyscalls() : undefined;
+    this.ioRing = this.syscalls === undefined ? undefined : options.ioRing;
+    const polledFd = (): number => this.polledFd;
+    this.ioSocket = {
+      get fd() {
+        return polledFd();
+      },
+      onDatagram: (bytes, length) => this.receivePolled(bytes, length),
+      onSocketError: (errno) => this.countSocketErrno(errno),
+    };
     const depthMs = options.jitterDepthMs ?? 60;
     const depth = Math.max(1, Math.round(depthMs / FRAME_MS));
     this.playout = new RtpPlayout(decoderFor(options.codec), {
@@ -210,7 +225,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * Call once per tick. With `out`, fills and returns it (no allocation).
    */
   pullFrame(out?: Int16Array): Int16Array {
-    if (this.polledFd >= 0) {
+    if (this.polledFd >= 0 && !this.ioRegistered) {
       this.readSocket();
     }
     this.dtmfIn?.poll(this.clock.now());
@@ -262,7 +277,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.logger?.warn({ err: (err as Error).message }, 'RTCP BYE failed');
     }
     this.stateValue = 'closed';
-    this.polledFd = -1;
+    this.stopPolling();
     this.rtpSocket.off('message', this.onRtpMessage);
     this.rtcpSocket?.off('message', this.onRtcpMessage);
     if (this.options.lease !== undefined) {
@@ -277,6 +292,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private transmit(packet: Buffer): void {
     if (this.polledFd >= 0) {
+      if (this.ioRegistered && this.ioRing!.send(this.ioSocket, packet)) {
+        return;
+      }
       if (this.syscalls!.send(this.polledFd, packet) < 0) {
         // A full socket buffer drops the packet (as a UDP send may); ECONNREFUSED is the peer's ICMP answer.
         this.countSocketErrno(this.syscalls!.errno());
@@ -359,14 +377,24 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
     this.syscalls!.setDgramReading(this.rtpSocket, false);
     this.polledFd = fd;
+    if (this.ioRing !== undefined) {
+      this.ioRing.register(this.ioSocket);
+      this.ioRegistered = true;
+    }
   }
 
   private stopPolling(): void {
     if (this.polledFd < 0) {
       return;
     }
+    if (this.ioRegistered) {
+      this.ioRing!.unregister(this.ioSocket);
+      this.ioRegistered = false;
+    }
     this.polledFd = -1;
-    this.syscalls!.setDgramReading(this.rtpSocket, true);
+    if (this.stateValue === 'open') {
+      this.syscalls!.setDgramReading(this.rtpSocket, true);
+    }
   }
 
   /** Everything the peer sent since the last tick, oldest first. */
@@ -383,15 +411,21 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         this.countSocketErrno(errno);
         continue;
       }
-      if (isRtcpPacket(readBuffer, length)) {
-        // rtcp-mux (RFC 5761): RTCP on the RTP port, parsed into objects anyway.
-        this.receiveRtcpOnRtpPort(Buffer.from(readBuffer.subarray(0, length)), this.destination.address);
-      } else {
-        // The kernel only delivers the connected peer's datagrams: no source check (see `receiveRtp`).
-        if (this.readHeader(readBuffer, length)) {
-          this.acceptPacket(readBuffer);
-        }
-      }
+      this.receivePolled(readBuffer, length);
+    }
+  }
+
+  /** A datagram read from the connected socket (by `readSocket` or the io_uring): `length` octets of `bytes`. */
+  private receivePolled(bytes: Buffer, length: number): void {
+    if (length > bytes.length) {
+      // Truncated by a read slot (io_uring): longer than any RTP packet this session negotiated.
+      this.statsValue.countDiscarded();
+    } else if (isRtcpPacket(bytes, length)) {
+      // rtcp-mux (RFC 5761): RTCP on the RTP port, parsed into objects anyway.
+      this.receiveRtcpOnRtpPort(Buffer.from(bytes.subarray(0, length)), this.destination.address);
+    } else if (this.readHeader(bytes, length)) {
+      // The kernel only delivers the connected peer's datagrams: no source check (see `receiveRtp`).
+      this.acceptPacket(bytes);
     }
   }
 

@@ -23,6 +23,9 @@ export interface MediaWorkerData {
   endpointer: Partial<EndpointerOptions> | undefined;
   jitterDepthMs: number | undefined;
   pollSockets: boolean | undefined;
+  ioUring: boolean | undefined;
+  /** This worker's tick offset within the period (worker i of n: i × 20 / n ms). */
+  schedulerPhaseMs: number;
   schedulerSpinMs: number | undefined;
   recordingDirectory: string | null;
   /** Whether TTS items can be synthesized (by the main thread's synthesizer). */

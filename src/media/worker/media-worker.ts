@@ -104,7 +104,9 @@ const engine = new MediaEngine({
   ...(data.endpointer === undefined ? {} : { endpointer: data.endpointer }),
   ...(data.jitterDepthMs === undefined ? {} : { jitterDepthMs: data.jitterDepthMs }),
   ...(data.pollSockets === undefined ? {} : { pollSockets: data.pollSockets }),
+  ...(data.ioUring === undefined ? {} : { ioUring: data.ioUring }),
   ...(data.schedulerSpinMs === undefined ? {} : { schedulerSpinMs: data.schedulerSpinMs }),
+  schedulerPhaseMs: data.schedulerPhaseMs,
   logger,
 });
 

@@ -29,6 +29,7 @@ import {
   type ToWorker,
 } from './media-worker-protocol.js';
 import type { MediaThreadPriority } from '../media-thread-priority.js';
+import { FRAME_MS } from '../media-types.js';
 import { RemoteMediaSession } from './remote-media-session.js';
 
 export interface WorkerMediaEngineOptions extends MediaEngineOptions {
@@ -122,6 +123,8 @@ export class WorkerMediaEngine implements CallMediaEngine {
         endpointer: options.endpointer,
         jitterDepthMs: options.jitterDepthMs,
         pollSockets: options.pollSockets,
+        ioUring: options.ioUring,
+        schedulerPhaseMs: (index * FRAME_MS) / count,
         schedulerSpinMs: options.schedulerSpinMs,
         recordingDirectory: options.recordingDirectory,
         tts: options.synthesizer !== undefined,

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       threadNice: null,
       realtimePriority: null,
       pollSockets: true,
+      ioUring: true,
       schedulerSpinMs: 1,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });

@@ -282,6 +282,56 @@ describe('MediaScheduler', () => {
     scheduler.close();
   });
 
+  it('brackets each send phase with the sendPhase hooks, before any process handler; a throwing hook is reported', () => {
+    const time = new FakeSchedulerTime();
+    const order: string[] = [];
+    const errors: string[] = [];
+    let failBegin = false;
+    const scheduler = new MediaScheduler({
+      timeSource: time,
+      spinMs: 0,
+      sendPhase: {
+        begin: () => {
+          order.push('begin');
+          if (failBegin) {
+            throw new Error('hook failed');
+          }
+        },
+        end: () => order.push('end'),
+      },
+      onError: (_error, registration) => errors.push(registration.label),
+    });
+    scheduler.register(() => order.push('send a'), 'a');
+    scheduler.register(() => order.push('process'), 'p', 'process');
+    scheduler.register(() => order.push('send b'), 'b');
+    time.advance(20);
+    assert.deepEqual(order, ['begin', 'send a', 'send b', 'end', 'process']);
+    failBegin = true;
+    order.length = 0;
+    time.advance(20);
+    assert.deepEqual(order, ['begin', 'send a', 'send b', 'end', 'process'], 'the tick goes on');
+    assert.deepEqual(errors, ['send phase']);
+    scheduler.close();
+  });
+
+  it('with a phase, puts its ticks at that offset of the period on the absolute clock', () => {
+    const time = new FakeSchedulerTime();
+    time.current = 1003; // this thread's clock; its origin is 500 ms after the absolute clock's zero
+    const scheduler = new MediaScheduler({
+      timeSource: time,
+      spinMs: 0,
+      phase: { offsetMs: 10, originMs: 500 },
+    });
+    const ticks = recordTicks(scheduler);
+    time.advance(60);
+    // Absolute time 1503 + 7 = 1510 ≡ 10 (mod 20): the first tick at 1010, then every 20 ms.
+    assert.deepEqual(
+      ticks.map((t) => t.now),
+      [1010, 1030, 1050],
+    );
+    assert.equal(scheduler.stats().intervalError.max, 0);
+    scheduler.close();
+  });
   it('rejects a non-positive period', () => {
     assert.throws(() => new MediaScheduler({ periodMs: 0 }), RangeError);
   });

@@ -10,18 +10,20 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MediaEngine } from '../../../../src/media/media-engine.js';
 import type { MediaSession } from '../../../../src/media/media-session.js';
-import { parseRtp } from '../../../../src/media/rtp/rtp-packet.js';
+import { parseRtp, serializeRtp } from '../../../../src/media/rtp/rtp-packet.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
 /** An engine on 127.0.0.1 with ports from `rtpPortMin` (a range of its own per engine), no recordings. */
-function localEngine(rtpPortMin: number): MediaEngine {
+function localEngine(rtpPortMin: number, ioUring?: boolean): MediaEngine {
   return new MediaEngine({
     bindAddress: '127.0.0.1',
     rtpPortMin,
     rtpPortMax: rtpPortMin + 998,
     promptsDirectory: join(ROOT, 'prompts'),
     recordingDirectory: null,
+    ...(ioUring === undefined ? {} : { ioUring }),
   });
 }
 
@@ -135,4 +137,65 @@ describe('MediaSession on the shared scheduler', () => {
     assert.ok(scheduler.lateness.max < 15, `tick lateness max ${scheduler.lateness.max.toFixed(1)} ms`);
     assert.ok(stats.rtp.packetsSent >= 20, `sent ${stats.rtp.packetsSent}`);
   });
+
+  for (const ioUring of [true, false]) {
+    it(`once latched, sends and reads through ${ioUring ? "the engine's io_uring" : 'one system call per packet'}`, async (t) => {
+      const allowed =
+        !existsSync('/proc/sys/kernel/io_uring_disabled') ||
+        readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim() === '0';
+      if (ioUring && (process.platform !== 'linux' || !allowed)) {
+        t.skip('io_uring is refused here');
+        return;
+      }
+      const own = localEngine(ioUring ? 48000 : 49000, ioUring);
+      const caller = createSocket('udp4');
+      caller.bind(0, '127.0.0.1');
+      await once(caller, 'listening');
+      let heard = 0;
+      caller.on('message', () => heard++);
+      const lease = await own.reservePort();
+      const session = await own.openSession(lease, {
+        callId: `ring-${ioUring}`,
+        codec: 'PCMU',
+        payloadType: 0,
+        remote: { address: '127.0.0.1', port: caller.address().port },
+        language: 'fr',
+      });
+      // The caller talks: the session latches to it and, connected, reads its socket itself from then on.
+      const speech = Buffer.alloc(160, 0x20); // loud PCMU
+      for (let seq = 0; seq < 25; seq++) {
+        caller.send(
+          serializeRtp({
+            marker: seq === 0,
+            payloadType: 0,
+            sequenceNumber: seq,
+            timestamp: seq * 160,
+            ssrc: 0x1234,
+            payload: speech,
+          }),
+          lease.port,
+          '127.0.0.1',
+        );
+        await sleep(20);
+      }
+      await sleep(100);
+      const ring = own.stats().ioRing;
+      const stats = session.close('test');
+      caller.close();
+      own.close();
+      assert.ok(stats.rtp.latched, 'latched to the caller');
+      assert.ok(stats.rtp.packetsReceived >= 24, `received ${stats.rtp.packetsReceived}`);
+      assert.ok(heard >= 20, `the caller heard ${heard} packets`);
+      if (ioUring) {
+        assert.ok(ring !== undefined, 'the engine has a ring');
+        // All but the first packet (which latched the session through dgram) came through the ring.
+        assert.ok(ring.datagrams >= 23, `ring datagrams ${ring.datagrams}`);
+        assert.ok(ring.sends >= 20, `ring sends ${ring.sends}`);
+        assert.equal(ring.sendErrors, 0);
+        assert.equal(ring.incomplete, 0);
+      } else {
+        assert.equal(ring, undefined);
+      }
+    });
+  }
 });

@@ -406,6 +406,7 @@ class AiguilleurApp implements App {
       jitterDepthMs: config.media.jitterDepthMs,
       pollSockets: config.media.pollSockets,
       ioUring: config.media.ioUring,
+      gcAfterSend: config.media.gcAfterSend,
       schedulerSpinMs: config.media.schedulerSpinMs,
       recordingDirectory: config.media.recordingDirectory,
       logger: log,

@@ -90,6 +90,8 @@ const { values } = parseArgs({
     flow: { type: 'string', default: 'keypad-echo' },
     // extra Node.js options for the server, space-separated (e.g. '--trace-gc' or '--max-semi-space-size=32')
     'node-args': { type: 'string', default: '' },
+    // extra media settings for the server's config, as JSON (e.g. '{"gcAfterSend":false}')
+    'media-config': { type: 'string', default: '{}' },
   },
 });
 const steps = values.calls.split(',').map(Number);
@@ -238,6 +240,7 @@ async function startServer(extraNodeArgs = []) {
       ...(values.rt === undefined ? {} : { realtimePriority: Number(values.rt) }),
       ...(values.spin === undefined ? {} : { schedulerSpinMs: Number(values.spin) }),
       ...(values.dgram ? { pollSockets: false } : values.poll ? { pollSockets: true } : {}),
+      ...JSON.parse(values['media-config']),
     },
     http: { port: 0 },
     flows: { default: values.flow },

@@ -158,6 +158,7 @@ const mediaSchema = z
     realtimePriority: z.number().int().min(1).max(99).nullable().default(null),
     pollSockets: z.boolean().default(true),
     ioUring: z.boolean().default(true),
+    gcAfterSend: z.boolean().default(true),
     schedulerSpinMs: z.number().min(0).max(5).default(1),
     endpointing: z
       .object({

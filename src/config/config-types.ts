@@ -163,9 +163,14 @@ export interface MediaConfig {
    */
   readonly ioUring: boolean;
   /**
-   * The 20 ms scheduler's busy-poll before each tick, ms, per media thread: sub-millisecond tick times for up to
-   * this much CPU per tick (5% of a core at 1 ms); 0 relies on timers alone, which wake within about a millisecond
-   * (docs/media-capacity.md). @default 1
+   * Each media thread runs V8's minor garbage collection right after a send phase once its young generation is
+   * 60% full, so that the collection's 3-15 ms pause delays no packet (docs/media-capacity.md). @default true
+   */
+  readonly gcAfterSend: boolean;
+  /**
+   * How long before each 20 ms tick a media thread stops relying on its timer and waits precisely (`Atomics.wait`),
+   * ms: sub-millisecond tick times without burning CPU, I/O held back at most this long per tick; 0 relies on
+   * timers alone, which wake within about a millisecond (docs/media-capacity.md). @default 1
    */
   readonly schedulerSpinMs: number;
   /** End-of-utterance detection. */

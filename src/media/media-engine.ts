@@ -6,6 +6,7 @@ import { MediaScheduler } from './playback/media-scheduler.js';
 import { PromptCache } from './playback/prompt-cache.js';
 import { RtpPortPool, type RtpPortLease } from './rtp/rtp-port-pool.js';
 import { MediaSession } from './media-session.js';
+import { MinorGcPacer, type MinorGcPacerStats } from './playback/minor-gc-pacer.js';
 import { RtpIoRing, RtpIoRingUnavailableError, type RtpIoRingStats } from './rtp/rtp-io-ring.js';
 import type { CallMediaEngine, MediaEngineOptions, MediaSessionParameters } from './media-session-types.js';
 
@@ -14,16 +15,26 @@ export class MediaEngine implements CallMediaEngine {
   readonly prompts: PromptCache;
   /** The thread's io_uring for RTP (`media.ioUring`), or undefined: one system call per packet. */
   readonly ioRing: RtpIoRing | undefined;
+  /** Minor collections right after send phases (`media.gcAfterSend`), or undefined: V8 collects when it likes. */
+  private readonly gcPacer: MinorGcPacer | undefined;
   private readonly pool: RtpPortPool;
   private readonly sessions = new Set<MediaSession>();
 
   constructor(private readonly options: MediaEngineOptions) {
     this.ioRing = (options.pollSockets ?? true) && (options.ioUring ?? true) ? openRing(options) : undefined;
     const ring = this.ioRing;
+    this.gcPacer = (options.gcAfterSend ?? true) ? MinorGcPacer.create() : undefined;
+    const pacer = this.gcPacer;
     this.scheduler = new MediaScheduler({
       spinMs: options.schedulerSpinMs ?? 1,
       onError: (err) => options.logger?.error({ err }, 'media tick handler failed'),
-      ...(ring === undefined ? {} : { sendPhase: { begin: () => ring.hold(), end: () => ring.flush() } }),
+      sendPhase: {
+        begin: () => ring?.hold(),
+        end: () => {
+          ring?.flush();
+          pacer?.afterSendPhase();
+        },
+      },
       ...(options.schedulerPhaseMs === undefined
         ? {}
         : { phase: { offsetMs: options.schedulerPhaseMs, originMs: performance.timeOrigin } }),
@@ -58,12 +69,14 @@ export class MediaEngine implements CallMediaEngine {
     scheduler: ReturnType<MediaScheduler['stats']>;
     ports: { allocated: number };
     ioRing: RtpIoRingStats | undefined;
+    gcAfterSend: MinorGcPacerStats | undefined;
   } {
     return {
       sessions: this.sessions.size,
       scheduler: this.scheduler.stats(),
       ports: { allocated: this.pool.allocated },
       ioRing: this.ioRing?.stats(),
+      gcAfterSend: this.gcPacer?.stats(),
     };
   }
 

@@ -44,9 +44,14 @@ export interface MediaEngineOptions {
    */
   ioUring?: boolean;
   /**
-   * The scheduler's busy-poll before each tick (`MediaSchedulerOptions.spinMs`), ms: sub-millisecond tick times
-   * for up to this much CPU per 20 ms per event loop (5% of a core at 1 ms); 0 relies on timers alone (within
-   * about a millisecond). See docs/media-capacity.md. @default 1
+   * Run V8's minor garbage collection right after a send phase once the young generation is 60% full
+   * (`minor-gc-pacer.ts`), so that its 3-15 ms pause delays no packet. @default true
+   */
+  gcAfterSend?: boolean;
+  /**
+   * How long before each tick the scheduler stops relying on its timer and waits precisely
+   * (`MediaSchedulerOptions.spinMs`: a blocking `Atomics.wait`), ms; 0 relies on timers alone (within about a
+   * millisecond). See docs/media-capacity.md. @default 1
    */
   schedulerSpinMs?: number;
   /**

@@ -106,6 +106,11 @@ export class Rfc4733Receiver {
     return started ? 'start' : 'update';
   }
 
+  /** True while an event has started and not ended: `poll` has something to time out. */
+  get inProgress(): boolean {
+    return this.active !== undefined;
+  }
+
   /** Ends an event whose packets stopped without an end packet; call it regularly (each tick is fine). */
   poll(nowMs: number): void {
     const active = this.active;

@@ -60,9 +60,10 @@ export interface RtpIoSocket {
   readonly fd: number;
   /**
    * A datagram read from the socket: `length` octets of `bytes`, which is reused once this returns. A datagram
-   * longer than `RTP_IO_SLOT_BYTES` arrives truncated, with its real `length` (larger than `bytes`).
+   * longer than `RTP_IO_SLOT_BYTES` arrives truncated, with its real `length` (larger than `bytes`). `atMs` is
+   * when the kernel read it (`performance.now()` at the submission, the same for every datagram of it).
    */
-  onDatagram(bytes: Buffer, length: number): void;
+  onDatagram(bytes: Buffer, length: number, atMs: number): void;
   /** A read or send failed with this errno (not EAGAIN on a read, which only means "empty"). */
   onSocketError(errno: number): void;
 }
@@ -213,9 +214,16 @@ export class RtpIoRing {
   private holding = 0;
   private flushing = false;
   private closed = false;
-  private readonly sockets = new Set<RtpIoSocket>();
-  /** Sockets that returned a datagram in the current read round: read again in the next. */
+  /** Registered sockets, and each one's index in that array (removal swaps the last one in). */
+  private readonly sockets: RtpIoSocket[] = [];
+  private readonly socketIndex = new Map<RtpIoSocket, number>();
+  /** The sockets read in the current round, and those that returned something: read again in the next round. */
+  private round: RtpIoSocket[] = [];
+  private roundLength = 0;
   private again: RtpIoSocket[] = [];
+  private againLength = 0;
+  /** When the last submission was made (its datagrams' arrival time for the statistics). */
+  private submittedAt = 0;
   private readonly counters = {
     submissions: 0,
     sends: 0,
@@ -288,11 +296,23 @@ export class RtpIoRing {
 
   /** Reads `socket` in every `flush` from now on. */
   register(socket: RtpIoSocket): void {
-    this.sockets.add(socket);
+    if (!this.socketIndex.has(socket)) {
+      this.socketIndex.set(socket, this.sockets.length);
+      this.sockets.push(socket);
+    }
   }
 
   unregister(socket: RtpIoSocket): void {
-    this.sockets.delete(socket);
+    const index = this.socketIndex.get(socket);
+    if (index === undefined) {
+      return;
+    }
+    this.socketIndex.delete(socket);
+    const last = this.sockets.pop()!;
+    if (last !== socket) {
+      this.sockets[index] = last;
+      this.socketIndex.set(last, index);
+    }
   }
 
   /** Queues sends until `flush` (the scheduler's send phase); nests. */
@@ -337,13 +357,19 @@ export class RtpIoRing {
     }
     this.flushing = true;
     try {
-      let round: Iterable<RtpIoSocket> = this.sockets;
-      for (let r = 0; r < this.maxReadRounds; r++) {
-        this.again = [];
-        for (const socket of round) {
+      // Round 1 reads every registered socket (a copy: listeners may register or unregister sockets meanwhile).
+      const sockets = this.sockets;
+      for (let i = 0; i < sockets.length; i++) {
+        this.round[i] = sockets[i]!;
+      }
+      this.roundLength = sockets.length;
+      for (let r = 0; r < this.maxReadRounds && this.roundLength > 0; r++) {
+        this.againLength = 0;
+        for (let i = 0; i < this.roundLength; i++) {
           if (this.batchLength === this.capacity) {
             this.submit();
           }
+          const socket = this.round[i]!;
           this.queue(
             IORING_OP_RECV,
             socket,
@@ -355,10 +381,11 @@ export class RtpIoRing {
           this.counters.reads++;
         }
         this.submit();
-        if (this.again.length === 0) {
-          break;
-        }
-        round = this.again;
+        // The sockets that returned something are the next round.
+        const next = this.again;
+        this.again = this.round;
+        this.round = next;
+        this.roundLength = this.againLength;
       }
       // Sends queued by a listener while datagrams were delivered.
       if (this.batchLength > 0) {
@@ -370,7 +397,7 @@ export class RtpIoRing {
   }
 
   stats(): RtpIoRingStats {
-    return { ...this.counters, registered: this.sockets.size };
+    return { ...this.counters, registered: this.sockets.length };
   }
 
   /** Closes the ring and frees its memory; later sends answer false. Idempotent. */
@@ -379,7 +406,8 @@ export class RtpIoRing {
       return;
     }
     this.closed = true;
-    this.sockets.clear();
+    this.sockets.length = 0;
+    this.socketIndex.clear();
     this.release();
     koffi.free(this.slab);
   }
@@ -428,6 +456,7 @@ export class RtpIoRing {
       return;
     }
     this.sqTail[0] = this.tail;
+    this.submittedAt = performance.now();
     let submitted = -1;
     let errno = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -498,16 +527,16 @@ export class RtpIoRing {
         }
         continue;
       }
-      if (!this.sockets.has(socket)) {
+      if (!this.socketIndex.has(socket)) {
         continue; // unregistered (closed, moved) by a listener of an earlier datagram
       }
       if (result >= 0) {
         this.counters.datagrams++;
-        this.again.push(socket);
-        socket.onDatagram(this.slots[slot]!, result);
+        this.again[this.againLength++] = socket;
+        socket.onDatagram(this.slots[slot]!, result, this.submittedAt);
       } else if (-result !== EAGAIN) {
         // A pending ICMP error is reported once by a read; the datagrams behind it are still there.
-        this.again.push(socket);
+        this.again[this.againLength++] = socket;
         socket.onSocketError(-result);
       }
     }

@@ -133,7 +133,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       get fd() {
         return polledFd();
       },
-      onDatagram: (bytes, length) => this.receivePolled(bytes, length),
+      onDatagram: (bytes, length, atMs) => this.receivePolled(bytes, length, atMs),
       onSocketError: (errno) => this.countSocketErrno(errno),
     };
     const depthMs = options.jitterDepthMs ?? 60;
@@ -228,7 +228,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.polledFd >= 0 && !this.ioRegistered) {
       this.readSocket();
     }
-    this.dtmfIn?.poll(this.clock.now());
+    if (this.dtmfIn?.inProgress === true) {
+      this.dtmfIn.poll(this.clock.now());
+    }
     return this.playout.pullFrame(out ?? new Int16Array(SAMPLES_PER_FRAME));
   }
 
@@ -415,8 +417,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
-  /** A datagram read from the connected socket (by `readSocket` or the io_uring): `length` octets of `bytes`. */
-  private receivePolled(bytes: Buffer, length: number): void {
+  /**
+   * A datagram read from the connected socket (by `readSocket` or the io_uring, which says when: `atMs`):
+   * `length` octets of `bytes`.
+   */
+  private receivePolled(bytes: Buffer, length: number, atMs?: number): void {
     if (length > bytes.length) {
       // Truncated by a read slot (io_uring): longer than any RTP packet this session negotiated.
       this.statsValue.countDiscarded();
@@ -425,7 +430,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.receiveRtcpOnRtpPort(Buffer.from(bytes.subarray(0, length)), this.destination.address);
     } else if (this.readHeader(bytes, length)) {
       // The kernel only delivers the connected peer's datagrams: no source check (see `receiveRtp`).
-      this.acceptPacket(bytes);
+      this.acceptPacket(bytes, atMs);
     }
   }
 
@@ -491,7 +496,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * The packet in `this.header`, from the peer, its octets in `bytes` (which may be reused once this returns):
    * source following, statistics, DTMF, jitter buffer.
    */
-  private acceptPacket(bytes: Uint8Array): void {
+  private acceptPacket(bytes: Uint8Array, atMs?: number): void {
     const header = this.header;
     const stats = this.statsValue;
     if (!this.followsSource(header.ssrc, header.sequenceNumber)) {
@@ -499,7 +504,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     const isAudio = header.payloadType === this.payloadType;
-    const nowMs = this.clock.now();
+    const nowMs = atMs ?? this.clock.now();
     stats.recordReceived(
       header.ssrc,
       header.sequenceNumber,

@@ -24,6 +24,7 @@ export interface MediaWorkerData {
   jitterDepthMs: number | undefined;
   pollSockets: boolean | undefined;
   ioUring: boolean | undefined;
+  gcAfterSend: boolean | undefined;
   /** This worker's tick offset within the period (worker i of n: i × 20 / n ms). */
   schedulerPhaseMs: number;
   schedulerSpinMs: number | undefined;

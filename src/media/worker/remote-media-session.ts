@@ -7,7 +7,7 @@
  * answered here: `play` returns a `Playback` whose `done` settles on the worker's event; `playing` counts the
  * playbacks not yet ended; `receiveSipInfo` parses the INFO here (pure) and forwards it; `sendDtmf` knows whether
  * telephone-event was negotiated and checks the digits; `stats()` and `close()` return the latest snapshot (sent by
- * the worker every 2 s), and the final figures come with the `closed` event, as in-process.
+ * the worker every 10 s), and the final figures come with the `closed` event, as in-process.
  * `subscribeAudio` returns a real `ForkSubscription` fed with the frames the worker posts.
  */
 import { EventEmitter } from 'node:events';

@@ -71,6 +71,7 @@ describe('loadConfig', () => {
       realtimePriority: null,
       pollSockets: true,
       ioUring: true,
+      gcAfterSend: true,
       schedulerSpinMs: 1,
       endpointing: { trailingSilenceMs: 700, maxUtteranceMs: 15000, noInputTimeoutMs: 5000 },
     });

@@ -235,7 +235,7 @@ describe('MediaScheduler', () => {
     assert.equal(scheduler.handlerCount, 0);
   });
 
-  it('sleeps until spinMs before the deadline, then polls with setImmediate so it fires on time', () => {
+  it('without sleep, waits on a timer until spinMs before the deadline, then polls with setImmediate', () => {
     const time = new FakeSchedulerTime(true);
     time.timerLateness = 0.8; // timers wake up to a millisecond late; polling absorbs it
     const scheduler = new MediaScheduler({ timeSource: time, spinMs: 1 });
@@ -251,6 +251,26 @@ describe('MediaScheduler', () => {
       assert.ok(tick.now >= deadline && tick.now < deadline + 0.1, `tick ${i + 1} at ${tick.now}`);
     }
     assert.equal(ticks.length, 5);
+    scheduler.close();
+  });
+
+  it('with sleep, sleeps from the timer (spinMs early) exactly to the deadline: no busy poll', () => {
+    const time = new FakeSchedulerTime(true, true);
+    time.timerLateness = 0.3; // the timer wakes 0.7 ms before the deadline
+    const scheduler = new MediaScheduler({ timeSource: time, spinMs: 1 });
+    const ticks = recordTicks(scheduler);
+    time.advance(100.5);
+    assert.deepEqual(
+      ticks.map((t) => t.now),
+      [20, 40, 60, 80, 100],
+    );
+    // One sleep per tick, from the timer's wake-up 0.7 ms early; no setImmediate poll at all.
+    assert.equal(time.immediateCount, 0);
+    assert.equal(time.sleeps.length, 5);
+    for (const ms of time.sleeps) {
+      assert.ok(Math.abs(ms - 0.7) < 1e-9, `slept ${ms}`);
+    }
+    assert.equal(scheduler.stats().lateness.max, 0);
     scheduler.close();
   });
 

@@ -19,11 +19,25 @@ export class FakeSchedulerTime implements SchedulerTimeSource {
   private seq = 0;
   private timers: FakeTimer[] = [];
 
-  constructor(private readonly withImmediate = false) {
+  /** Sleeps taken (ms each): a sleep blocks the loop, like `block`. */
+  readonly sleeps: number[] = [];
+
+  constructor(
+    private readonly withImmediate = false,
+    withSleep = false,
+  ) {
     if (!withImmediate) {
       // The scheduler checks for the method's presence to decide whether it may poll.
       (this as { setImmediate?: unknown }).setImmediate = undefined;
     }
+    if (!withSleep) {
+      (this as { sleep?: unknown }).sleep = undefined;
+    }
+  }
+
+  sleep(ms: number): void {
+    this.sleeps.push(ms);
+    this.current += ms;
   }
 
   now(): number {

@@ -135,6 +135,10 @@ export class EspeakHelperProcess {
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // The helper is unref'd (an idle one holds nothing); now the caller waits for its exit, so the event loop must
+    // too: else, once the killer below has fired, the loop can run dry before the exit is seen, and the process
+    // ends with this promise pending (a CLI that failed then exits 0: seen under load).
+    child.ref();
     const killer = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS);
     if (child.connected) {
       child.disconnect();

@@ -330,6 +330,29 @@ describe('EspeakTtsProvider runs espeak-ng in a helper process', () => {
     await assert.rejects(closing.synthesize('Bonjour.', { language: 'fr' }), /closed/);
   });
 
+  it('close() keeps the process alive until a helper slow to exit is gone (seen under load: exit 0 before the error)', async () => {
+    // The helper is stopped (SIGSTOP), so it leaves only when close() kills it after its grace period. The program
+    // sets exit code 3 once close() has resolved: if the event loop ran dry before the helper's exit was seen, the
+    // process would end with 0 and close() would never resolve.
+    const providerModule = new URL('../../../src/speech/tts/espeak-tts-provider.ts', import.meta.url).href;
+    const program = [
+      `const { EspeakTtsProvider } = await import(${JSON.stringify(providerModule)});`,
+      "const tts = await EspeakTtsProvider.create({ engine: 'binary' });",
+      "await tts.synthesize('Bonjour.', { language: 'fr' });",
+      "process.kill(tts.helperPid, 'SIGSTOP');",
+      'await tts.close();',
+      'process.exitCode = 3;',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 3, 'close() resolved before the process ended');
+  });
+
   for (const closes of [true, false]) {
     it(`lets its process exit ${closes ? 'after close()' : 'without close(): an idle helper holds nothing'}`, async () => {
       const providerModule = new URL('../../../src/speech/tts/espeak-tts-provider.ts', import.meta.url).href;

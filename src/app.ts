@@ -412,9 +412,11 @@ class AiguilleurApp implements App {
       logger: log,
     };
     const threadPriority = { nice: config.media.threadNice, realtime: config.media.realtimePriority };
+    let realtime = false;
     if (config.media.workers === 0) {
       // In-process media: the main thread is the media thread (Linux applies this to the calling thread).
       const result = applyMediaThreadPriority(threadPriority);
+      realtime = result.realtime;
       if (!result.applied) {
         log.warn({ reason: result.reason, asked: threadPriority }, 'media thread priority not raised');
       } else if (result.priority !== 'inherited') {
@@ -423,7 +425,7 @@ class AiguilleurApp implements App {
     }
     return config.media.workers > 0
       ? new WorkerMediaEngine({ ...options, workers: config.media.workers, threadPriority })
-      : new MediaEngine(options);
+      : new MediaEngine({ ...options, schedulerSleep: realtime });
   }
 
   /**

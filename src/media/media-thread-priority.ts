@@ -35,6 +35,8 @@ export interface MediaThreadPriorityResult {
   readonly applied: boolean;
   /** `SCHED_RR 10`, `nice -10`, or `inherited`. */
   readonly priority: string;
+  /** The thread now runs under SCHED_RR: the kernel wakes it on time, so the scheduler may sleep to a tick. */
+  readonly realtime: boolean;
   /** Why not, when `applied` is false. */
   readonly reason?: string;
 }
@@ -97,13 +99,19 @@ export function applyMediaThreadPriority(priority: MediaThreadPriority): MediaTh
   if (priority.realtime !== null) {
     const calls = loadSchedulerCalls();
     if (calls === undefined) {
-      return { applied: false, priority: 'inherited', reason: 'sched_setscheduler is not reachable here' };
+      return {
+        applied: false,
+        priority: 'inherited',
+        realtime: false,
+        reason: 'sched_setscheduler is not reachable here',
+      };
     }
     if (calls.setscheduler(SCHED_RR, priority.realtime) !== 0) {
       const errno = calls.errno();
       return {
         applied: false,
         priority: 'inherited',
+        realtime: false,
         reason:
           errno === EPERM
             ? 'not permitted: needs root or CAP_SYS_NICE, and RLIMIT_RTPRIO ≥ the priority'
@@ -111,20 +119,21 @@ export function applyMediaThreadPriority(priority: MediaThreadPriority): MediaTh
       };
     }
     return calls.getscheduler() === SCHED_RR
-      ? { applied: true, priority: `SCHED_RR ${priority.realtime}` }
-      : { applied: false, priority: 'inherited', reason: 'the policy did not change' };
+      ? { applied: true, priority: `SCHED_RR ${priority.realtime}`, realtime: true }
+      : { applied: false, priority: 'inherited', realtime: false, reason: 'the policy did not change' };
   }
   if (priority.nice !== null) {
     try {
       setPriority(0, priority.nice);
-      return { applied: true, priority: `nice ${priority.nice}` };
+      return { applied: true, priority: `nice ${priority.nice}`, realtime: false };
     } catch (err) {
       return {
         applied: false,
         priority: 'inherited',
+        realtime: false,
         reason: `${(err as Error).message} (a lower nice value needs root or CAP_SYS_NICE)`,
       };
     }
   }
-  return { applied: true, priority: 'inherited' };
+  return { applied: true, priority: 'inherited', realtime: false };
 }

@@ -82,12 +82,25 @@ class ImmediateHandle implements TimerHandle {
 /** What `Atomics.wait` waits on: nothing ever notifies it, so a wait always lasts its timeout. */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-/** Real time. Timers keep the process alive: the scheduler runs only while calls have handlers registered. */
+/**
+ * Real time. Timers keep the process alive: the scheduler runs only while calls have handlers registered. Waits
+ * the last `spinMs` before a tick with `sleep`: for real-time threads (see `pollingSchedulerTime`).
+ */
 export const systemSchedulerTime: SchedulerTimeSource = {
   now: () => performance.now(),
   sleep: (ms) => {
     Atomics.wait(sleepCell, 0, 0, ms);
   },
+  setTimeout: (fn, ms) => new TimeoutHandle(setTimeout(fn, ms)),
+  setImmediate: (fn) => new ImmediateHandle(setImmediate(fn)),
+};
+
+/**
+ * Real time without `sleep`: the last `spinMs` before a tick are polled with `setImmediate`. For threads under the
+ * normal scheduler, which a sleep would leave waiting for a core when it ends (measured: docs/media-capacity.md).
+ */
+export const pollingSchedulerTime: SchedulerTimeSource = {
+  now: () => performance.now(),
   setTimeout: (fn, ms) => new TimeoutHandle(setTimeout(fn, ms)),
   setImmediate: (fn) => new ImmediateHandle(setImmediate(fn)),
 };

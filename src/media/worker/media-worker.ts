@@ -70,13 +70,11 @@ function loggable(obj: object): object {
   return out;
 }
 
-{
-  const result = applyMediaThreadPriority(data.threadPriority);
-  if (!result.applied) {
-    logger.warn({ reason: result.reason, asked: data.threadPriority }, 'media thread priority not raised');
-  } else if (result.priority !== 'inherited') {
-    logger.info({ priority: result.priority }, 'media thread priority');
-  }
+const priority = applyMediaThreadPriority(data.threadPriority);
+if (!priority.applied) {
+  logger.warn({ reason: priority.reason, asked: data.threadPriority }, 'media thread priority not raised');
+} else if (priority.priority !== 'inherited') {
+  logger.info({ priority: priority.priority }, 'media thread priority');
 }
 
 /** TTS through the main thread's synthesizer (it is not clonable, and its cache is best shared). */
@@ -112,6 +110,7 @@ const engine = new MediaEngine({
   ...(data.gcAfterSend === undefined ? {} : { gcAfterSend: data.gcAfterSend }),
   ...(data.schedulerSpinMs === undefined ? {} : { schedulerSpinMs: data.schedulerSpinMs }),
   schedulerPhaseMs: data.schedulerPhaseMs,
+  schedulerSleep: priority.realtime,
   logger,
 });
 

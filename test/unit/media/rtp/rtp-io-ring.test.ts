@@ -104,6 +104,26 @@ describe('RtpIoRing', { skip: ioUringAllowed ? false : 'io_uring disabled here' 
     });
   });
 
+  it('during a held batch, submits every sendChunk sends as they are queued; the rest at the flush', async () => {
+    const peer = await bound();
+    const received: string[] = [];
+    peer.on('message', (data) => received.push(data.toString()));
+    const endpoints = await Promise.all([1, 2, 3, 4, 5].map(() => endpoint(peer.address().port)));
+    const r = RtpIoRing.open({ sendChunk: 2 });
+    cleanup.push(() => r.close());
+    r.hold();
+    for (const [i, e] of endpoints.entries()) {
+      r.send(e, Buffer.from(`p${i}`));
+    }
+    await waitFor(() => received.length === 4, 'two chunks of two');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(received.sort(), ['p0', 'p1', 'p2', 'p3']);
+    assert.equal(r.stats().submissions, 2);
+    r.flush();
+    await waitFor(() => received.length === 5, 'the last one with the flush');
+    assert.throws(() => RtpIoRing.open({ sendChunk: 0 }), RangeError);
+  });
+
   it('outside a batch, sends at once', async () => {
     const peer = await bound();
     const e = await endpoint(peer.address().port);

@@ -17,6 +17,7 @@
  */
 import { setPriority } from 'node:os';
 import koffi from 'koffi';
+import { libcBinding } from './libc-binding.js';
 
 /** sched(7) policy number of round-robin real time (Linux uapi `linux/sched.h`). */
 const SCHED_RR = 2;
@@ -47,40 +48,25 @@ interface SchedulerCalls {
   errno(): number;
 }
 
-let schedulerCalls: SchedulerCalls | null | undefined;
-
 /** libc's sched_setscheduler/sched_getscheduler, loaded once per thread; undefined off glibc Linux. */
-function loadSchedulerCalls(): SchedulerCalls | undefined {
-  if (schedulerCalls !== undefined) {
-    return schedulerCalls ?? undefined;
-  }
-  schedulerCalls = null;
-  if (process.platform !== 'linux') {
-    return undefined;
-  }
-  try {
-    const libc = koffi.load('libc.so.6');
-    // struct sched_param { int sched_priority; }: passed as the 4 bytes of a Buffer.
-    const setscheduler = libc.func('int sched_setscheduler(int pid, int policy, void *param)') as (
-      pid: number,
-      policy: number,
-      param: Buffer,
-    ) => number;
-    const getscheduler = libc.func('int sched_getscheduler(int pid)') as (pid: number) => number;
-    schedulerCalls = {
-      setscheduler: (policy, priority) => {
-        const param = Buffer.alloc(4);
-        param.writeInt32LE(priority, 0);
-        return setscheduler(0, policy, param);
-      },
-      getscheduler: () => getscheduler(0),
-      errno: () => koffi.errno(),
-    };
-  } catch {
-    schedulerCalls = null;
-  }
-  return schedulerCalls ?? undefined;
-}
+const loadSchedulerCalls = libcBinding((libc): SchedulerCalls => {
+  // struct sched_param { int sched_priority; }: passed as the 4 bytes of a Buffer.
+  const setscheduler = libc.func('int sched_setscheduler(int pid, int policy, void *param)') as (
+    pid: number,
+    policy: number,
+    param: Buffer,
+  ) => number;
+  const getscheduler = libc.func('int sched_getscheduler(int pid)') as (pid: number) => number;
+  return {
+    setscheduler: (policy, priority) => {
+      const param = Buffer.alloc(4);
+      param.writeInt32LE(priority, 0);
+      return setscheduler(0, policy, param);
+    },
+    getscheduler: () => getscheduler(0),
+    errno: () => koffi.errno(),
+  };
+});
 
 /** Checks a priority setting; throws RangeError with the reason. */
 export function validateMediaThreadPriority(priority: MediaThreadPriority): void {

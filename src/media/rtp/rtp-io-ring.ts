@@ -33,6 +33,7 @@
  * at position i), so submitting is writing entries and then the tail.
  */
 import koffi from 'koffi';
+import { libcBinding } from '../libc-binding.js';
 
 const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
@@ -124,35 +125,16 @@ interface Libc {
   close: (fd: number) => number;
 }
 
-let libcLoaded: Libc | null | undefined;
-
-function libc(): Libc | undefined {
-  if (libcLoaded !== undefined) {
-    return libcLoaded ?? undefined;
-  }
-  libcLoaded = null;
-  if (process.platform !== 'linux') {
-    return undefined;
-  }
-  try {
-    const lib = koffi.load('libc.so.6');
-    libcLoaded = {
-      syscall: lib.func('long syscall(long number, ...)') as Syscall,
-      // syscall(2) with io_uring_enter's arguments spelt out: no variadic type parsing on the hot path.
-      enter: lib.func(
-        'long syscall(long nr, int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags, void *sig, size_t size)',
-      ) as Libc['enter'],
-      mmap: lib.func(
-        'void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)',
-      ) as Mmap,
-      munmap: lib.func('int munmap(void *addr, size_t length)') as Libc['munmap'],
-      close: lib.func('int close(int fd)') as Libc['close'],
-    };
-  } catch {
-    libcLoaded = null;
-  }
-  return libcLoaded ?? undefined;
-}
+const libc = libcBinding((lib): Libc => ({
+  syscall: lib.func('long syscall(long number, ...)') as Syscall,
+  // syscall(2) with io_uring_enter's arguments spelt out: no variadic type parsing on the hot path.
+  enter: lib.func(
+    'long syscall(long nr, int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags, void *sig, size_t size)',
+  ) as Libc['enter'],
+  mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as Mmap,
+  munmap: lib.func('int munmap(void *addr, size_t length)') as Libc['munmap'],
+  close: lib.func('int close(int fd)') as Libc['close'],
+}));
 
 /** mmap's MAP_FAILED is (void *) -1. */
 function mapped(pointer: unknown): boolean {

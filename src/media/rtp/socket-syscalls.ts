@@ -16,6 +16,7 @@
  */
 import type { Socket } from 'node:dgram';
 import koffi from 'koffi';
+import { libcBinding } from '../libc-binding.js';
 
 /** recv(2) flag: do not block even if the descriptor is blocking (libuv sets O_NONBLOCK anyway). */
 const MSG_DONTWAIT = 0x40;
@@ -50,8 +51,6 @@ export function isEmptyRead(errno: number): boolean {
   return errno === EAGAIN || errno === EWOULDBLOCK;
 }
 
-let loaded: SocketSyscalls | null | undefined;
-
 /** dgram keeps its handle under a symbol described 'state symbol' (lib/internal/dgram.js `kStateSymbol`). */
 function handleOf(socket: Socket): UdpHandle | undefined {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
@@ -76,45 +75,32 @@ function handleOf(socket: Socket): UdpHandle | undefined {
 }
 
 /** The fast path, loaded once per thread; undefined where libc cannot be loaded (non-glibc, Windows). */
-export function socketSyscalls(): SocketSyscalls | undefined {
-  if (loaded !== undefined) {
-    return loaded ?? undefined;
-  }
-  loaded = null;
-  if (process.platform !== 'linux') {
-    return undefined;
-  }
-  try {
-    const libc = koffi.load('libc.so.6');
-    // `void *` parameters take a Buffer's memory as is (offset included): no copy either way.
-    const recv = libc.func('long recv(int fd, void *buf, unsigned long len, int flags)') as (
-      fd: number,
-      buf: Buffer,
-      len: number,
-      flags: number,
-    ) => number;
-    const send = libc.func('long send(int fd, void *buf, unsigned long len, int flags)') as (
-      fd: number,
-      buf: Buffer,
-      len: number,
-      flags: number,
-    ) => number;
-    loaded = {
-      recv: (fd, into) => recv(fd, into, into.length, MSG_DONTWAIT),
-      send: (fd, packet) => send(fd, packet, packet.length, MSG_DONTWAIT),
-      errno: () => koffi.errno(),
-      descriptor: (socket) => handleOf(socket)?.fd,
-      setDgramReading: (socket, reading) => {
-        const handle = handleOf(socket);
-        if (reading) {
-          handle?.recvStart();
-        } else {
-          handle?.recvStop();
-        }
-      },
-    };
-  } catch {
-    loaded = null;
-  }
-  return loaded ?? undefined;
-}
+export const socketSyscalls: () => SocketSyscalls | undefined = libcBinding((libc): SocketSyscalls => {
+  // `void *` parameters take a Buffer's memory as is (offset included): no copy either way.
+  const recv = libc.func('long recv(int fd, void *buf, unsigned long len, int flags)') as (
+    fd: number,
+    buf: Buffer,
+    len: number,
+    flags: number,
+  ) => number;
+  const send = libc.func('long send(int fd, void *buf, unsigned long len, int flags)') as (
+    fd: number,
+    buf: Buffer,
+    len: number,
+    flags: number,
+  ) => number;
+  return {
+    recv: (fd, into) => recv(fd, into, into.length, MSG_DONTWAIT),
+    send: (fd, packet) => send(fd, packet, packet.length, MSG_DONTWAIT),
+    errno: () => koffi.errno(),
+    descriptor: (socket) => handleOf(socket)?.fd,
+    setDgramReading: (socket, reading) => {
+      const handle = handleOf(socket);
+      if (reading) {
+        handle?.recvStart();
+      } else {
+        handle?.recvStop();
+      }
+    },
+  };
+});

@@ -2,7 +2,7 @@
  * The process-wide media engine: one shared 20 ms scheduler for every call, the RTP port pool, the prompt
  * cache and the TTS synthesizer. Calls get a `MediaSession` from it.
  */
-import { MediaScheduler, pollingSchedulerTime } from './playback/media-scheduler.js';
+import { MediaScheduler, pollingSchedulerTime, sleepingSchedulerTime } from './playback/media-scheduler.js';
 import { PromptCache } from './playback/prompt-cache.js';
 import { RtpPortPool, type RtpPortLease } from './rtp/rtp-port-pool.js';
 import { MediaSession } from './media-session.js';
@@ -27,7 +27,7 @@ export class MediaEngine implements CallMediaEngine {
     const pacer = this.gcPacer;
     this.scheduler = new MediaScheduler({
       spinMs: options.schedulerSpinMs ?? 1,
-      ...(options.schedulerSleep === true ? {} : { timeSource: pollingSchedulerTime }),
+      timeSource: options.schedulerSleep === true ? sleepingSchedulerTime : pollingSchedulerTime,
       onError: (err) => options.logger?.error({ err }, 'media tick handler failed'),
       sendPhase: {
         begin: () => ring?.hold(),

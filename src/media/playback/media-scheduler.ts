@@ -53,7 +53,7 @@ export type TickHandler = (tick: SchedulerTick) => void;
 /** When in a tick a handler runs: all `send` handlers first, then all `process` handlers. */
 export type TickPhase = 'send' | 'process';
 
-/** The scheduler's view of time; `systemSchedulerTime` in production, a manual clock in tests. */
+/** The scheduler's view of time; `pollingSchedulerTime` or `sleepingSchedulerTime` in production, a manual clock in tests. */
 export interface SchedulerTimeSource {
   /** Monotonic milliseconds. */
   now(): number;
@@ -83,26 +83,22 @@ class ImmediateHandle implements TimerHandle {
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Real time. Timers keep the process alive: the scheduler runs only while calls have handlers registered. Waits
- * the last `spinMs` before a tick with `sleep`: for real-time threads (see `pollingSchedulerTime`).
- */
-export const systemSchedulerTime: SchedulerTimeSource = {
-  now: () => performance.now(),
-  sleep: (ms) => {
-    Atomics.wait(sleepCell, 0, 0, ms);
-  },
-  setTimeout: (fn, ms) => new TimeoutHandle(setTimeout(fn, ms)),
-  setImmediate: (fn) => new ImmediateHandle(setImmediate(fn)),
-};
-
-/**
  * Real time without `sleep`: the last `spinMs` before a tick are polled with `setImmediate`. For threads under the
  * normal scheduler, which a sleep would leave waiting for a core when it ends (measured: docs/media-capacity.md).
+ * Timers keep the process alive: the scheduler runs only while calls have handlers registered.
  */
 export const pollingSchedulerTime: SchedulerTimeSource = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => new TimeoutHandle(setTimeout(fn, ms)),
   setImmediate: (fn) => new ImmediateHandle(setImmediate(fn)),
+};
+
+/** Real time with `sleep` (`Atomics.wait`) for the last `spinMs` before a tick: for real-time media threads. */
+export const sleepingSchedulerTime: SchedulerTimeSource = {
+  ...pollingSchedulerTime,
+  sleep: (ms) => {
+    Atomics.wait(sleepCell, 0, 0, ms);
+  },
 };
 
 export interface TickRegistration {
@@ -124,7 +120,7 @@ export interface MediaSchedulerOptions {
   lateThresholdMs?: number;
   /** Ticks kept for the percentile statistics. @default 3000 (one minute at 20 ms) */
   statsWindow?: number;
-  /** @default systemSchedulerTime */
+  /** @default pollingSchedulerTime */
   timeSource?: SchedulerTimeSource;
   /** Called when a handler throws; the scheduler keeps running. Errors thrown by `onError` itself are ignored. */
   onError?: (error: unknown, registration: TickRegistration) => void;
@@ -251,7 +247,7 @@ export class MediaScheduler {
 
   constructor(options: MediaSchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? FRAME_MS;
-    this.time = options.timeSource ?? systemSchedulerTime;
+    this.time = options.timeSource ?? pollingSchedulerTime;
     this.spinMs = this.time.setImmediate === undefined ? 0 : Math.max(0, options.spinMs ?? 1);
     this.lateThresholdMs = options.lateThresholdMs ?? 5;
     this.onError = options.onError;

@@ -108,9 +108,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private polledFd = -1;
   /** The thread's io_uring, when given: sends and reads go through its batch while polling. */
   private readonly ioRing: RtpIoRing | undefined;
-  /** This session as the ring sees it; registered with the ring while polling. */
+  /** This session as the ring sees it; registered with the ring exactly while polling (`polledFd` ≥ 0). */
   private readonly ioSocket: RtpIoSocket;
-  private ioRegistered = false;
 
   private constructor(options: RtpSessionOptions, sockets: SessionSockets) {
     super();
@@ -225,7 +224,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * Call once per tick. With `out`, fills and returns it (no allocation).
    */
   pullFrame(out?: Int16Array): Int16Array {
-    if (this.polledFd >= 0 && !this.ioRegistered) {
+    if (this.polledFd >= 0 && this.ioRing === undefined) {
       this.readSocket();
     }
     if (this.dtmfIn?.inProgress === true) {
@@ -294,7 +293,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private transmit(packet: Buffer): void {
     if (this.polledFd >= 0) {
-      if (this.ioRegistered && this.ioRing!.send(this.ioSocket, packet)) {
+      if (this.ioRing?.send(this.ioSocket, packet) === true) {
         return;
       }
       if (this.syscalls!.send(this.polledFd, packet) < 0) {
@@ -379,20 +378,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
     this.syscalls!.setDgramReading(this.rtpSocket, false);
     this.polledFd = fd;
-    if (this.ioRing !== undefined) {
-      this.ioRing.register(this.ioSocket);
-      this.ioRegistered = true;
-    }
+    this.ioRing?.register(this.ioSocket);
   }
 
   private stopPolling(): void {
     if (this.polledFd < 0) {
       return;
     }
-    if (this.ioRegistered) {
-      this.ioRing!.unregister(this.ioSocket);
-      this.ioRegistered = false;
-    }
+    this.ioRing?.unregister(this.ioSocket);
     this.polledFd = -1;
     if (this.stateValue === 'open') {
       this.syscalls!.setDgramReading(this.rtpSocket, true);

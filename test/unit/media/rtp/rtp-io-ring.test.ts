@@ -12,6 +12,7 @@ import {
   RTP_IO_SLOT_BYTES,
   RtpIoRing,
   RtpIoRingUnavailableError,
+  type RtpIoRingOptions,
   type RtpIoSocket,
 } from '../../../../src/media/rtp/rtp-io-ring.js';
 import { socketSyscalls } from '../../../../src/media/rtp/socket-syscalls.js';
@@ -71,8 +72,8 @@ function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, 
   return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
-function ring(entries?: number): RtpIoRing {
-  const r = RtpIoRing.open(entries === undefined ? {} : { entries });
+function ring(options: RtpIoRingOptions = {}): RtpIoRing {
+  const r = RtpIoRing.open(options);
   cleanup.push(() => r.close());
   return r;
 }
@@ -109,8 +110,7 @@ describe('RtpIoRing', { skip: ioUringAllowed ? false : 'io_uring disabled here' 
     const received: string[] = [];
     peer.on('message', (data) => received.push(data.toString()));
     const endpoints = await Promise.all([1, 2, 3, 4, 5].map(() => endpoint(peer.address().port)));
-    const r = RtpIoRing.open({ sendChunk: 2 });
-    cleanup.push(() => r.close());
+    const r = ring({ sendChunk: 2 });
     r.hold();
     for (const [i, e] of endpoints.entries()) {
       r.send(e, Buffer.from(`p${i}`));
@@ -171,8 +171,7 @@ describe('RtpIoRing', { skip: ioUringAllowed ? false : 'io_uring disabled here' 
   it('reads at most maxReadRounds datagrams per socket per flush; the rest wait for the next', async () => {
     const peer = await bound();
     const a = await endpoint(peer.address().port);
-    const r = RtpIoRing.open({ maxReadRounds: 3 });
-    cleanup.push(() => r.close());
+    const r = ring({ maxReadRounds: 3 });
     r.register(a);
     for (let i = 0; i < 5; i++) {
       peer.send(`a${i}`, a.socket.address().port, HOST);
@@ -230,7 +229,7 @@ describe('RtpIoRing', { skip: ioUringAllowed ? false : 'io_uring disabled here' 
     let count = 0;
     peer.on('message', () => count++);
     const endpoints = await Promise.all(Array.from({ length: 10 }, () => endpoint(peer.address().port)));
-    const r = ring(4);
+    const r = ring({ entries: 4 });
     for (const e of endpoints) {
       r.register(e);
     }
